@@ -1,0 +1,315 @@
+"""``config.json``: the profile list and the current/previous pointers (olares-cli-compat.md §1).
+
+Bytes are olares-cli's: ``MarshalIndent`` with two spaces, struct key order,
+omitempty, Go's HTML escaping, no trailing newline, written 0600 through a
+temp file and a rename. One deliberate difference: keys we do not know (from a
+newer olares-cli) are kept, after the known ones, where olares-cli drops them.
+
+Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
+``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
+write without the lock (§1.6); its cache writers take the same lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from olares_auth_mcp.auth._fs import atomic_write
+from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileNotFound
+from olares_auth_mcp.auth.gojson import (
+    GoJSONError,
+    Pairs,
+    as_bool,
+    as_int64,
+    as_string,
+    decode_fields,
+    dumps_indent,
+    loads,
+)
+from olares_auth_mcp.auth.locks import flock_exclusive
+from olares_auth_mcp.auth.paths import Paths
+
+__all__ = ["Config", "ConfigStore", "Profile"]
+
+T = TypeVar("T")
+
+
+def _as_object(value: Any, field_name: str) -> Pairs | None:
+    if value is None or isinstance(value, Pairs):
+        return value
+    raise GoJSONError(f"json: cannot unmarshal {type(value).__name__} into Go struct field {field_name} of type object")
+
+
+_PROFILE_FIELDS: dict[str, Callable[[Any, str], Any]] = {
+    "name": as_string,
+    "olaresId": as_string,
+    "userUid": as_string,
+    "authUrlOverride": as_string,
+    "localUrlPrefix": as_string,
+    "insecureSkipVerify": as_bool,
+    "ownerRole": as_string,
+    "whoamiRefreshedAt": as_int64,
+    "clusterContext": _as_object,
+    "clusterContextRefreshedAt": as_int64,
+    "backendVersion": as_string,
+    "backendVersionRefreshedAt": as_int64,
+    "managed": as_bool,
+    "appName": as_string,
+}
+_ATTR = {
+    "name": "name",
+    "olaresId": "olares_id",
+    "userUid": "user_uid",
+    "authUrlOverride": "auth_url_override",
+    "localUrlPrefix": "local_url_prefix",
+    "insecureSkipVerify": "insecure_skip_verify",
+    "ownerRole": "owner_role",
+    "whoamiRefreshedAt": "whoami_refreshed_at",
+    "clusterContext": "cluster_context",
+    "clusterContextRefreshedAt": "cluster_context_refreshed_at",
+    "backendVersion": "backend_version",
+    "backendVersionRefreshedAt": "backend_version_refreshed_at",
+    "managed": "managed",
+    "appName": "app_name",
+}
+
+
+@dataclass
+class Profile:
+    """One profile: an Olares ID and its settings and caches. No token material."""
+
+    olares_id: str
+    name: str = ""
+    user_uid: str = ""
+    auth_url_override: str = ""
+    local_url_prefix: str = ""
+    insecure_skip_verify: bool = False
+    owner_role: str = ""
+    whoami_refreshed_at: int = 0
+    cluster_context: Pairs | None = None
+    cluster_context_refreshed_at: int = 0
+    backend_version: str = ""
+    backend_version_refreshed_at: int = 0
+    managed: bool = False
+    app_name: str = ""
+    extra: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        """The alias when set, else the Olares ID: what the pointers and the NAME column hold."""
+        return self.name or self.olares_id
+
+    def refers_to(self, pointer: str) -> bool:
+        return pointer != "" and pointer in (self.name, self.olares_id)
+
+    @property
+    def source(self) -> str:
+        """The SOURCE column: ``local``, ``platform`` or ``platform(<app>)``."""
+        if not self.managed:
+            return "local"
+        return f"platform({self.app_name})" if self.app_name else "platform"
+
+    def to_obj(self) -> Pairs:
+        out = Pairs()
+        for key, attr in _ATTR.items():
+            value = getattr(self, attr)
+            if key == "olaresId" or value:  # olaresId is the only field without omitempty
+                out.append((key, value))
+        out.extend(self.extra)
+        return out
+
+    @classmethod
+    def from_obj(cls, obj: Pairs, index: int) -> Profile:
+        known, unknown = decode_fields(obj, _PROFILE_FIELDS, struct="ProfileConfig")
+        if not known.get("olaresId"):
+            raise GoJSONError(f"profile #{index + 1} has no olaresId")
+        return cls(**{_ATTR[k]: v for k, v in known.items()}, extra=unknown)
+
+
+def _as_profiles(value: Any, field_name: str) -> list[Profile]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise GoJSONError(f"json: cannot unmarshal non-array into Go struct field {field_name} of type []ProfileConfig")
+    profiles = []
+    for index, item in enumerate(value):
+        if not isinstance(item, Pairs):
+            raise GoJSONError(f"profile #{index + 1} is not an object")
+        profiles.append(Profile.from_obj(item, index))
+    return profiles
+
+
+_CONFIG_FIELDS: dict[str, Callable[[Any, str], Any]] = {
+    "currentProfile": as_string,
+    "previousProfile": as_string,
+    "profiles": _as_profiles,
+}
+
+
+@dataclass
+class Config:
+    """``MultiProfileConfig`` and its operations (olares-cli ``config.go``)."""
+
+    current_profile: str = ""
+    previous_profile: str = ""
+    profiles: list[Profile] = field(default_factory=list)
+    extra: list[tuple[str, Any]] = field(default_factory=list)
+
+    def find_profile(self, key: str) -> Profile | None:
+        """By alias first, then by Olares ID: an alias shadows an Olares ID."""
+        for profile in self.profiles:
+            if profile.name == key:
+                return profile
+        return self.find_by_olares_id(key)
+
+    def find_by_olares_id(self, olares_id: str) -> Profile | None:
+        return next((p for p in self.profiles if p.olares_id == olares_id), None)
+
+    def current(self) -> Profile | None:
+        """The named current profile; the first profile when the pointer is empty; None when stale."""
+        if self.current_profile == "":
+            return self.profiles[0] if self.profiles else None
+        return self.find_profile(self.current_profile)
+
+    def upsert(self, profile: Profile) -> Profile:
+        for index, existing in enumerate(self.profiles):
+            if existing.olares_id == profile.olares_id:
+                self.profiles[index] = profile
+                return profile
+        self.profiles.append(profile)
+        return profile
+
+    def set_current(self, key: str) -> Profile:
+        """olares-cli ``SetCurrent``: ``-`` means previous; moving the pointer demotes the old current.
+
+        Raises:
+            NoPreviousProfile: ``-`` with no previous pointer.
+            ProfileNotFound: no profile matches ``key``.
+        """
+        if key == "-":
+            if self.previous_profile == "":
+                raise NoPreviousProfile
+            key = self.previous_profile
+        target = self.find_profile(key)
+        if target is None:
+            raise ProfileNotFound(key)
+        new = target.display_name
+        if self.current_profile != new:
+            self.previous_profile = self.current_profile
+            self.current_profile = new
+        return target
+
+    def remove(self, key: str) -> Profile:
+        """Remove the first profile whose alias or Olares ID is ``key`` and repair the pointers (§9.2).
+
+        Raises:
+            ProfileNotFound: nothing matched.
+        """
+        index = next((i for i, p in enumerate(self.profiles) if p.refers_to(key)), None)
+        if index is None:
+            raise ProfileNotFound(key)
+        removed = self.profiles.pop(index)
+        if removed.refers_to(self.previous_profile):
+            self.previous_profile = ""
+        if removed.refers_to(self.current_profile):
+            if self.previous_profile and self.find_profile(self.previous_profile) is not None:
+                self.current_profile = self.previous_profile
+                self.previous_profile = ""
+            elif self.profiles:
+                self.current_profile = self.profiles[0].display_name
+            else:
+                self.current_profile = ""
+        return removed
+
+    def to_json(self) -> str:
+        obj = Pairs()
+        if self.current_profile:
+            obj.append(("currentProfile", self.current_profile))
+        if self.previous_profile:
+            obj.append(("previousProfile", self.previous_profile))
+        if self.profiles:
+            obj.append(("profiles", [p.to_obj() for p in self.profiles]))
+        obj.extend(self.extra)
+        return dumps_indent(obj)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Config:
+        """Parse config.json; empty input is an empty config.
+
+        Raises:
+            GoJSONError: invalid JSON or a field of the wrong type.
+        """
+        if len(text) == 0:
+            return cls()
+        obj = loads(text)
+        if obj is None:
+            return cls()
+        if not isinstance(obj, Pairs):
+            raise GoJSONError("json: cannot unmarshal non-object into Go value of type cliconfig.MultiProfileConfig")
+        known, unknown = decode_fields(obj, _CONFIG_FIELDS, struct="MultiProfileConfig")
+        return cls(
+            current_profile=known.get("currentProfile", ""),
+            previous_profile=known.get("previousProfile", ""),
+            profiles=known.get("profiles", []),
+            extra=unknown,
+        )
+
+
+def _os_reason(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
+
+
+class ConfigStore:
+    """Reads and writes ``<home>/config.json``; ``mutate`` is the only way to change it."""
+
+    def __init__(self, paths: Paths, *, lock_timeout: float = 10.0) -> None:
+        self.paths = paths
+        self.lock_timeout = lock_timeout
+
+    def load(self) -> Config:
+        """The current config; a missing file is an empty config.
+
+        Raises:
+            ConfigError: ``read <path>: …`` or ``parse <path>: …``.
+        """
+        path = self.paths.config_file
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return Config()
+        except OSError as err:
+            raise ConfigError(f"read {path}: {_os_reason(err)}") from err
+        try:
+            return Config.from_json(data)
+        except GoJSONError as err:
+            raise ConfigError(f"parse {path}: {err}") from err
+
+    def _save(self, config: Config) -> None:
+        path = self.paths.config_file
+        try:
+            atomic_write(path, config.to_json().encode("utf-8"), f".tmp-{secrets.randbelow(10**10)}")
+        except OSError as err:
+            raise ConfigError(f"write {path}: {_os_reason(err)}") from err
+
+    def mutate(self, change: Callable[[Config], T]) -> T:
+        """Under ``locks/config.lock``: re-read, apply ``change``, save. Nothing is saved if it raises.
+
+        Raises:
+            ConfigError: the lock, the read or the write failed.
+        """
+        lock = self.paths.config_lock
+
+        def timed_out() -> ConfigError:
+            return ConfigError(f"acquire config lock {lock}: timed out after {self.lock_timeout:g}s")
+
+        try:
+            with flock_exclusive(lock, self.lock_timeout, timed_out):
+                config = self.load()
+                result = change(config)
+                self._save(config)
+                return result
+        except OSError as err:  # the lock directory itself could not be created or opened
+            raise ConfigError(f"write {self.paths.config_file}: {_os_reason(err)}") from err

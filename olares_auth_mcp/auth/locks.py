@@ -1,0 +1,88 @@
+"""Exclusive ``flock(2)`` locks on files under ``<home>/locks`` (compatible with olares-cli's gofrs/flock).
+
+olares-cli polls a non-blocking ``TryLock`` every 100 ms, and so does the
+``filelock`` package. A waiter here instead blocks in ``flock(LOCK_EX)`` on a
+helper thread, so the kernel wakes it the moment the holder releases; the
+caller waits on an event with its timeout. A waiter that gives up leaves its
+helper blocked; when that helper finally gets the lock it releases it at once.
+
+The lock file is never unlinked: unlinking a locked file splits waiters across
+inodes and breaks mutual exclusion.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from olares_auth_mcp.auth._fs import make_private_dirs
+
+__all__ = ["flock_exclusive"]
+
+
+def _open_lock_file(path: Path) -> int:
+    make_private_dirs(path.parent)
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _wait_for_lock(path: Path, timeout: float) -> int | None:
+    """Block on the lock in a helper thread; return its fd, or None after ``timeout`` seconds."""
+    handed_over = threading.Event()
+    guard = threading.Lock()
+    state: dict[str, int | bool] = {}
+
+    def wait() -> None:
+        fd = _open_lock_file(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            os.close(fd)
+            return
+        with guard:
+            if state.get("abandoned"):
+                os.close(fd)  # closing releases the lock
+                return
+            state["fd"] = fd
+        handed_over.set()
+
+    threading.Thread(target=wait, name=f"flock-wait:{path.name}", daemon=True).start()
+    handed_over.wait(timeout)
+    with guard:
+        fd = state.get("fd")
+        if isinstance(fd, int) and not isinstance(fd, bool):
+            return fd
+        state["abandoned"] = True
+    return None
+
+
+@contextmanager
+def flock_exclusive(path: Path, timeout: float, on_timeout: Callable[[], Exception]) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` for the ``with`` block.
+
+    Raises:
+        Exception: ``on_timeout()`` when the lock is not acquired within ``timeout`` seconds.
+    """
+    fd = _open_lock_file(path)
+    if not _try_lock(fd):
+        os.close(fd)
+        waited = _wait_for_lock(path, timeout)
+        if waited is None:
+            raise on_timeout()
+        fd = waited
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,313 @@
+"""Profile operations shared by the CLI and the MCP tools: list, use, remove (compat §1.4, §6, §9.2).
+
+Each function takes its store, vault and clock value as parameters and returns
+a plain result; the callers decide how to print it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
+from olares_auth_mcp.auth.errors import (
+    AlreadyAuthenticated,
+    ExpiryUnknown,
+    JWTError,
+    ManagedProfile,
+    NoExpClaim,
+    TokenNotFound,
+    VaultError,
+)
+from olares_auth_mcp.auth.jwt import expires_at
+from olares_auth_mcp.auth.status import Status, token_status
+from olares_auth_mcp.auth.tokens import Grant, TokenRecord
+from olares_auth_mcp.auth.vault import TokenVault
+
+__all__ = [
+    "PersistResult",
+    "ProfileFlags",
+    "ProfileRow",
+    "RemoveResult",
+    "UseResult",
+    "cache_backend_version",
+    "cache_owner_role",
+    "ensure_profile_writable",
+    "lookup_record",
+    "persist_grant",
+    "profile_rows",
+    "remove_profile",
+    "use_profile",
+]
+
+
+def lookup_record(vault: TokenVault, olares_id: str) -> tuple[TokenRecord | None, VaultError | None]:
+    """The stored record, or (None, None) when absent, or (None, error) when unreadable."""
+    try:
+        return vault.get(olares_id), None
+    except TokenNotFound:
+        return None, None
+    except VaultError as err:
+        return None, err
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One line of ``profile list``, plus what only we report (expiry, refresh token present)."""
+
+    name: str
+    olares_id: str
+    status: Status
+    version: str
+    current: bool
+    source: str
+    managed: bool
+    expires_in_seconds: int | None
+    has_refresh_token: bool
+    warning: str | None = None
+
+
+def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: float) -> ProfileRow:
+    record, error = lookup_record(vault, profile.olares_id)
+    status = token_status(record, managed=profile.managed, now=now, unreadable=error is not None)
+    expires_in: int | None = None
+    if record is not None and record.access_token:
+        try:
+            expires_in = int(expires_at(record.access_token) - now)
+        except JWTError:
+            expires_in = None
+    return ProfileRow(
+        name=profile.display_name,
+        olares_id=profile.olares_id,
+        status=status,
+        version=profile.backend_version or "-",
+        current=current is not None and current.olares_id == profile.olares_id,
+        source=profile.source,
+        managed=profile.managed,
+        expires_in_seconds=expires_in,
+        has_refresh_token=bool(record and record.refresh_token),
+        warning=None if error is None else f"warning: skipping stored token for {profile.olares_id}: {error}",
+    )
+
+
+def profile_rows(config: Config, vault: TokenVault, *, now: float) -> list[ProfileRow]:
+    """The rows of ``profile list`` in file order. A vault error makes that row ``unknown``, never fatal."""
+    current = config.current()
+    return [_row(profile, current, vault, now) for profile in config.profiles]
+
+
+@dataclass(frozen=True)
+class UseResult:
+    previous: str
+    current: str
+    profile: Profile
+
+    @property
+    def message(self) -> str:
+        return f"switched to profile {self.profile.display_name} ({self.profile.olares_id})"
+
+
+def use_profile(store: ConfigStore, key: str) -> UseResult:
+    """``profile use <key|->``; the config is rewritten even when nothing changes, as olares-cli does."""
+
+    def change(config: Config) -> UseResult:
+        before = config.current_profile
+        target = config.set_current(key)
+        return UseResult(previous=before, current=config.current_profile, profile=target)
+
+    return store.mutate(change)
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    removed: Profile
+    current: str
+    remaining: int
+    delete_warning: str | None
+    purge_warning: str | None
+    purged: bool
+
+    def lines(self, service: str = "olares-cli") -> list[str]:
+        """olares-cli's stdout lines, in order (its warnings go to stdout too)."""
+        out = [self.delete_warning] if self.delete_warning else []
+        out.append(f"removed profile {self.removed.display_name} ({self.removed.olares_id})")
+        if self.current:
+            out.append(f"current profile is now: {self.current}")
+        elif self.remaining == 0:
+            out.append("no profiles remain.")
+            if self.purged:
+                out.append(f'cleaned up keychain storage for service "{service}".')
+            elif self.purge_warning:
+                out.append(self.purge_warning)
+        return out
+
+
+def remove_profile(store: ConfigStore, vault: TokenVault, key: str) -> RemoveResult:
+    """``profile remove <key>``: config first, then the token; purge the vault after the last profile.
+
+    A managed profile is refused before anything is written.
+
+    Raises:
+        ProfileNotFound: nothing matches ``key``.
+        ManagedProfile: the platform owns this credential.
+    """
+
+    def change(config: Config) -> tuple[Profile, str, int]:
+        target = config.find_profile(key)
+        if target is not None and target.managed:
+            raise ManagedProfile("remove", target.olares_id, target.app_name)
+        removed = config.remove(key)
+        return removed, config.current_profile, len(config.profiles)
+
+    removed, current, remaining = store.mutate(change)
+    delete_warning = purge_warning = None
+    try:
+        vault.delete(removed.olares_id)
+    except TokenNotFound:
+        pass
+    except VaultError as err:
+        delete_warning = f"warning: failed to clear stored token for {removed.olares_id}: {err}"
+    purged = False
+    if remaining == 0 and current == "":
+        try:
+            vault.purge()
+            purged = True
+        except VaultError as err:
+            purge_warning = f"warning: failed to purge keychain storage: {err}"
+    return RemoveResult(removed, current, remaining, delete_warning, purge_warning, purged)
+
+
+@dataclass(frozen=True)
+class ProfileFlags:
+    """The flags login and import share (compat §3.1)."""
+
+    olares_id: str
+    name: str = ""
+    auth_url_override: str = ""
+    local_url_prefix: str = ""
+    insecure_skip_verify: bool = False
+
+    def apply(self, existing: Profile | None) -> Profile:
+        """olares-cli's merge: keep every existing field, replace only what a flag sets (§9.1 step 2)."""
+        if existing is None:
+            return Profile(
+                olares_id=self.olares_id,
+                name=self.name,
+                auth_url_override=self.auth_url_override,
+                local_url_prefix=self.local_url_prefix,
+                insecure_skip_verify=self.insecure_skip_verify,
+            )
+        merged = replace(existing, extra=list(existing.extra))
+        if self.name:
+            merged.name = self.name
+        if self.auth_url_override:
+            merged.auth_url_override = self.auth_url_override
+        if self.local_url_prefix:
+            merged.local_url_prefix = self.local_url_prefix
+        if self.insecure_skip_verify:
+            merged.insecure_skip_verify = True
+        return merged
+
+
+def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFlags, verb: str, *, now: float) -> None:
+    """Refuse a login/import over a still-valid grant (olares-cli ``ensureProfileWritable``, §9.1).
+
+    Raises:
+        ManagedProfile: the platform owns this Olares ID.
+        AlreadyAuthenticated: a non-invalidated token with a future ``exp`` is stored.
+        ExpiryUnknown: a non-invalidated token without ``exp`` is stored.
+        VaultError: ``read token store: …``.
+    """
+    existing = config.find_by_olares_id(flags.olares_id)
+    if existing is not None and existing.managed:
+        raise ManagedProfile(verb, flags.olares_id, existing.app_name)
+    try:
+        stored = vault.get(flags.olares_id)
+    except TokenNotFound:
+        return
+    except VaultError as err:
+        raise VaultError(f"read token store: {err}") from err
+    if stored.invalidated_at:
+        return
+    try:
+        exp = expires_at(stored.access_token)
+    except NoExpClaim as err:
+        raise ExpiryUnknown(flags.olares_id) from err
+    except JWTError:
+        return  # unparseable or empty: overwrite it
+    if now < exp:
+        raise AlreadyAuthenticated(flags.olares_id, exp - now)
+
+
+@dataclass(frozen=True)
+class PersistResult:
+    profile: Profile
+    switched: bool
+    previous_current: str
+
+    def switch_lines(self) -> list[str]:
+        """olares-cli ``printSwitchNotice``."""
+        if not self.switched:
+            return []
+        lines = [f"switched current profile to {self.profile.display_name}"]
+        if self.previous_current:
+            lines.append(f"previous profile: {self.previous_current} (use 'olares-cli profile use -' to switch back)")
+        return lines
+
+
+def persist_grant(
+    store: ConfigStore, vault: TokenVault, flags: ProfileFlags, grant: Grant, *, switch: bool, now_ms: int
+) -> PersistResult:
+    """Store the token, then upsert the profile and move the pointers (olares-cli ``persistTokenAndProfile``).
+
+    The profile is merged into the config as re-read under the lock, so a
+    concurrent writer's profiles and caches survive.
+    """
+    record = TokenRecord(
+        olares_id=flags.olares_id,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        session_id=grant.session_id,
+        granted_at=now_ms,
+    )
+    try:
+        vault.set(record)
+    except VaultError as err:
+        raise VaultError(f"save token: {err}") from err
+
+    def change(config: Config) -> PersistResult:
+        profile = config.upsert(flags.apply(config.find_by_olares_id(flags.olares_id)))
+        new_name = profile.display_name
+        before = config.current_profile
+        if switch and before != new_name:
+            config.set_current(new_name)
+            return PersistResult(profile, switched=True, previous_current=before)
+        if not switch and before == "":
+            config.current_profile = new_name
+            return PersistResult(profile, switched=True, previous_current="")
+        return PersistResult(profile, switched=False, previous_current="")
+
+    return store.mutate(change)
+
+
+def cache_owner_role(store: ConfigStore, olares_id: str, role: str, *, now: float) -> None:
+    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1)."""
+
+    def change(config: Config) -> None:
+        profile = config.find_by_olares_id(olares_id)
+        if profile is not None:  # removed meanwhile: nothing to cache
+            profile.owner_role = role
+            profile.whoami_refreshed_at = int(now)
+
+    store.mutate(change)
+
+
+def cache_backend_version(store: ConfigStore, olares_id: str, version: str, *, now: float) -> None:
+    """olares-cli ``SetBackendVersion``: the version string as returned, with its timestamp in seconds."""
+
+    def change(config: Config) -> None:
+        profile = config.find_by_olares_id(olares_id)
+        if profile is not None:
+            profile.backend_version = version
+            profile.backend_version_refreshed_at = int(now)
+
+    store.mutate(change)

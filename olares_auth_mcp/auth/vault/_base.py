@@ -1,0 +1,107 @@
+"""The vault contract and the record logic every backend shares (compat §5.1, §5.2).
+
+A backend only moves opaque blobs (``BlobStore``); ``BlobVault`` turns them
+into ``TokenRecord``s with olares-cli's semantics: ``set`` clears
+``invalidatedAt``, ``mark_invalidated`` is a read-modify-write, ``delete``
+reads first (so it reports ``token not found`` and fails on a corrupt blob).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from olares_auth_mcp.auth.errors import TokenNotFound, VaultError
+from olares_auth_mcp.auth.tokens import TokenRecord
+
+__all__ = ["BlobStore", "BlobVault", "TokenVault"]
+
+
+@runtime_checkable
+class TokenVault(Protocol):
+    """Where grants live: one record per Olares ID."""
+
+    @property
+    def backend(self) -> str:
+        """The label olares-cli prints: ``file``, ``system-keychain``, ``file-fallback``, …"""
+        ...
+
+    def get(self, olares_id: str) -> TokenRecord:
+        """Raises ``TokenNotFound`` when absent and ``VaultError`` when unreadable."""
+        ...
+
+    def set(self, record: TokenRecord) -> None: ...
+
+    def delete(self, olares_id: str) -> None: ...
+
+    def mark_invalidated(self, olares_id: str, at_ms: int) -> None: ...
+
+    def purge(self) -> None: ...
+
+
+class BlobStore(Protocol):
+    @property
+    def backend(self) -> str: ...
+
+    def get_blob(self, account: str) -> bytes | None:
+        """The decrypted blob, None when absent. Raises ``VaultError`` subclasses with the cause."""
+        ...
+
+    def put_blob(self, account: str, data: bytes) -> None: ...
+
+    def remove_blob(self, account: str) -> None:
+        """Missing is not an error."""
+        ...
+
+    def purge(self) -> None: ...
+
+
+def _wrap(op: str, account: str, err: Exception) -> VaultError:
+    return VaultError.op_failed(op, account, err)
+
+
+class BlobVault:
+    """A ``TokenVault`` over any ``BlobStore``."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    @property
+    def backend(self) -> str:
+        return self.store.backend
+
+    def get(self, olares_id: str) -> TokenRecord:
+        try:
+            blob = self.store.get_blob(olares_id)
+        except VaultError as err:
+            raise _wrap("get", olares_id, err) from err
+        except OSError as err:
+            raise _wrap("get", olares_id, err) from err
+        if blob is None:
+            raise TokenNotFound
+        return TokenRecord.from_json(blob, olares_id)
+
+    def set(self, record: TokenRecord) -> None:
+        try:
+            self.store.put_blob(record.olares_id, record.valid().to_json().encode("utf-8"))
+        except (VaultError, OSError) as err:
+            raise _wrap("set", record.olares_id, err) from err
+
+    def delete(self, olares_id: str) -> None:
+        self.get(olares_id)
+        try:
+            self.store.remove_blob(olares_id)
+        except (VaultError, OSError) as err:
+            raise _wrap("delete", olares_id, err) from err
+
+    def mark_invalidated(self, olares_id: str, at_ms: int) -> None:
+        record = self.get(olares_id)
+        try:
+            self.store.put_blob(olares_id, record.invalidated(at_ms).to_json().encode("utf-8"))
+        except (VaultError, OSError) as err:
+            raise _wrap("set", olares_id, err) from err
+
+    def purge(self) -> None:
+        try:
+            self.store.purge()
+        except OSError as err:
+            raise VaultError(str(err)) from err

@@ -1,0 +1,59 @@
+"""The olares-cli-compatible ``profile`` commands (the program the login relay drives)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from olares_auth_mcp.auth.errors import AuthError
+from olares_auth_mcp.cli._context import CliContext
+
+__all__ = ["CliContext", "run_profile"]
+
+USAGE = """usage: olares-auth-mcp profile <command> [flags]
+
+commands:
+  list     list profiles and their token status ([--refresh-version] [-o table|json])
+  use      switch the current profile (<name|->)
+  remove   remove a profile and its stored token (<name>)
+  login    log in with password (and TOTP) and store the token
+  import   import a refresh token (--refresh-token-env NAME keeps it out of argv)
+  whoami   show the current identity and role
+"""
+
+
+def _commands() -> dict[str, Callable[[CliContext, list[str]], int]]:
+    from olares_auth_mcp.cli import profile, remote
+
+    return {
+        "list": profile.cmd_list,
+        "use": profile.cmd_use,
+        "remove": profile.cmd_remove,
+        "login": remote.cmd_login,
+        "import": remote.cmd_import,
+        "whoami": remote.cmd_whoami,
+    }
+
+
+def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
+    """Run ``profile <verb> …``; every failure is ``Error: <msg>`` on stderr and exit 1."""
+    args = list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0 if args else 1
+    commands = _commands()
+    command = commands.get(args[0])
+    if command is None:
+        print(f'Error: unknown command "{args[0]}" for "olares-auth-mcp profile"', file=sys.stderr)
+        return 1
+    try:
+        context = ctx or CliContext.from_env()
+        if context.paths.warning:
+            print(context.paths.warning, file=sys.stderr)
+        return command(context, args[1:])
+    except AuthError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("Error: interrupted", file=sys.stderr)
+        return 130

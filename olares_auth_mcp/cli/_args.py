@@ -1,0 +1,31 @@
+"""argparse with cobra's error texts: errors raise ``UsageError`` instead of exiting."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from olares_auth_mcp.auth.errors import UsageError
+
+__all__ = ["CobraParser", "exact_args", "no_args"]
+
+
+class CobraParser(argparse.ArgumentParser):
+    def __init__(self, prog: str, description: str = "") -> None:
+        super().__init__(prog=prog, description=description, add_help=True, exit_on_error=False)
+
+    def error(self, message: str) -> NoReturn:
+        # pflag words these as "flag needs an argument: --olares-id"; argparse's text is close enough to act on
+        raise UsageError(message)
+
+
+def exact_args(values: list[str], count: int) -> None:
+    """cobra ``ExactArgs``."""
+    if len(values) != count:
+        raise UsageError(f"accepts {count} arg(s), received {len(values)}")
+
+
+def no_args(values: list[str], command: str) -> None:
+    """cobra ``NoArgs``."""
+    if values:
+        raise UsageError(f'unknown command "{values[0]}" for "{command}"')

@@ -1,0 +1,94 @@
+"""``profile list``, ``use`` and ``remove``: olares-cli's output, line for line (compat §1.4, §6.4, §9.2)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from olares_auth_mcp.auth.errors import UsageError
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.cli._args import CobraParser, exact_args, no_args
+from olares_auth_mcp.cli._context import CliContext
+from olares_auth_mcp.cli._table import tabwrite
+
+__all__ = ["cmd_list", "cmd_remove", "cmd_use", "render_table"]
+
+NO_PROFILES = (
+    "no profiles configured.\n"
+    "run `olares-cli profile login --olares-id <id>` or "
+    "`olares-cli profile import --olares-id <id> --refresh-token <tok>` to add one.\n"
+)
+
+
+def render_table(rows: list[ProfileRow]) -> str:
+    """The ``profile list`` table; the SOURCE column only when a managed profile exists."""
+    if not rows:
+        return NO_PROFILES
+    with_source = any(row.managed for row in rows)
+    header = ["  ", "NAME", "OLARES-ID", "STATUS", "VERSION"] + (["SOURCE"] if with_source else [])
+    lines = [header]
+    for row in rows:
+        cells = ["*" if row.current else " ", row.name, row.olares_id, str(row.status), row.version]
+        lines.append(cells + ([row.source] if with_source else []))
+    return tabwrite(lines)
+
+
+def row_json(row: ProfileRow) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "olaresId": row.olares_id,
+        "status": str(row.status),
+        "version": None if row.version == "-" else row.version,
+        "current": row.current,
+        "source": row.source,
+        "expiresInSeconds": row.expires_in_seconds,
+        "hasRefreshToken": row.has_refresh_token,
+    }
+
+
+def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    parser = CobraParser("olares-auth-mcp profile list", "List profiles and the status of their tokens.")
+    parser.add_argument("--refresh-version", action="store_true", help="re-fetch the current profile's version")
+    parser.add_argument("-o", "--output", default="table", help="table (default) or json")
+    args, rest = parser.parse_known_args(argv)
+    no_args(rest, "olares-auth-mcp profile list")
+    if args.output not in ("table", "json"):
+        raise UsageError(f'unsupported --output "{args.output}" (allowed: table, json)')
+    if args.refresh_version:
+        from olares_auth_mcp.cli.remote import refresh_version_warning
+
+        warning = refresh_version_warning(ctx)
+        if warning:
+            print(warning, file=err)
+    config = ctx.store.load()
+    rows = profile_rows(config, ctx.vault, now=ctx.clock())
+    for row in rows:
+        if row.warning:
+            print(row.warning, file=err)
+    if args.output == "json":
+        out.write(json.dumps([row_json(row) for row in rows], indent=2) + "\n")
+    else:
+        out.write(render_table(rows))
+    return 0
+
+
+def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
+    parser = CobraParser("olares-auth-mcp profile use", "Switch the current profile (- for the previous one).")
+    parser.add_argument("key", nargs="*")
+    args = parser.parse_args(argv)
+    exact_args(args.key, 1)
+    result = use_profile(ctx.store, args.key[0])
+    print(result.message, file=out)
+    return 0
+
+
+def cmd_remove(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
+    parser = CobraParser("olares-auth-mcp profile remove", "Remove a profile and its stored token.")
+    parser.add_argument("key", nargs="*")
+    args = parser.parse_args(argv)
+    exact_args(args.key, 1)
+    result = remove_profile(ctx.store, ctx.vault, args.key[0])
+    for line in result.lines():
+        print(line, file=out)
+    return 0

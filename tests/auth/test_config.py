@@ -1,0 +1,255 @@
+"""config.json bytes, parsing and the profile operations (compat §1, §9.2, §12, §13.2).
+
+Expected bytes are written out by hand from the spec, never produced by our writer.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
+from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileNotFound
+from olares_auth_mcp.auth.paths import Paths
+
+SPEC_EXAMPLE = """{
+  "currentProfile": "alice@olares.com",
+  "profiles": [
+    {
+      "olaresId": "alice@olares.com",
+      "ownerRole": "owner",
+      "whoamiRefreshedAt": 1777040990,
+      "backendVersion": "1.12.6",
+      "backendVersionRefreshedAt": 1777040990
+    }
+  ]
+}"""
+
+
+def test_writer_produces_the_spec_example_bytes(store: ConfigStore, paths: Paths) -> None:
+    """Key order, omitempty, two-space indent and no trailing newline, as Go's MarshalIndent."""
+
+    def first_login(config: Config) -> None:
+        config.upsert(
+            Profile(
+                olares_id="alice@olares.com",
+                owner_role="owner",
+                whoami_refreshed_at=1777040990,
+                backend_version="1.12.6",
+                backend_version_refreshed_at=1777040990,
+            )
+        )
+        config.current_profile = "alice@olares.com"
+
+    store.mutate(first_login)
+    assert paths.config_file.read_text() == SPEC_EXAMPLE
+
+
+def test_files_and_directories_are_private(store: ConfigStore, paths: Paths) -> None:
+    store.mutate(lambda c: c.upsert(Profile("a@b.c")))
+    assert stat.S_IMODE(paths.config_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(paths.home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.locks.stat().st_mode) == 0o700
+    assert [p.name for p in paths.home.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_empty_config_is_literally_braces(store: ConfigStore, paths: Paths) -> None:
+    store.mutate(lambda c: None)
+    assert paths.config_file.read_text() == "{}"
+
+
+def test_olares_cli_layout_is_read_with_every_field(store: ConfigStore, paths: Paths) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(
+        '{"currentProfile":"work","previousProfile":"bob@olares.com","profiles":['
+        '{"name":"work","olaresId":"alice@olares.com","userUid":"u1","authUrlOverride":"https://a",'
+        '"localUrlPrefix":"dev.","insecureSkipVerify":true,"ownerRole":"admin","whoamiRefreshedAt":1,'
+        '"clusterContext":{"username":"alice","workspaces":["w"]},"clusterContextRefreshedAt":2,'
+        '"backendVersion":"1.12.6","backendVersionRefreshedAt":3,"managed":true,"appName":"lares"},'
+        '{"olaresId":"bob@olares.com"}]}'
+    )
+    config = store.load()
+    alice = config.profiles[0]
+    assert (alice.display_name, alice.local_url_prefix, alice.insecure_skip_verify) == ("work", "dev.", True)
+    assert (alice.owner_role, alice.backend_version, alice.source) == ("admin", "1.12.6", "platform(lares)")
+    assert config.current() is alice
+    assert config.profiles[1].display_name == "bob@olares.com"
+
+
+def test_round_trip_of_a_full_profile_is_byte_identical(store: ConfigStore, paths: Paths) -> None:
+    text = """{
+  "currentProfile": "work",
+  "previousProfile": "bob@olares.com",
+  "profiles": [
+    {
+      "name": "work",
+      "olaresId": "alice@olares.com",
+      "authUrlOverride": "https://auth.example/\\u003cx\\u003e?a=1\\u0026b=2",
+      "insecureSkipVerify": true,
+      "clusterContext": {
+        "username": "alice",
+        "workspaces": [
+          "w"
+        ]
+      },
+      "backendVersion": "1.12.6",
+      "managed": true,
+      "appName": "l\u00e4res\\u2028"
+    },
+    {
+      "olaresId": "bob@olares.com"
+    }
+  ]
+}"""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(text, encoding="utf-8")
+    store.mutate(lambda c: None)
+    assert paths.config_file.read_text(encoding="utf-8") == text
+
+
+def test_unknown_keys_survive_a_read_modify_write(store: ConfigStore, paths: Paths) -> None:
+    """A newer olares-cli's keys are kept (olares-cli itself drops them; this is our one deliberate difference)."""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(
+        '{"profiles":[{"olaresId":"a@b.c","location":"lan","locationProbedAt":5}],"futureTop":{"x":[1,2]}}'
+    )
+    store.mutate(lambda c: c.set_current("a@b.c"))
+    config = store.load()
+    assert config.profiles[0].extra == [("location", "lan"), ("locationProbedAt", 5)]
+    text = paths.config_file.read_text()
+    assert '"location": "lan"' in text
+    assert '"futureTop": {' in text
+    assert text.index('"currentProfile"') < text.index('"profiles"') < text.index('"futureTop"')
+
+
+def test_keys_match_case_insensitively_and_last_duplicate_wins(store: ConfigStore, paths: Paths) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text('{"PROFILES":[{"OlaresId":"x@y.z","name":"a","name":"b"}]}')
+    profile = store.load().profiles[0]
+    assert (profile.olares_id, profile.name) == ("x@y.z", "b")
+
+
+@pytest.mark.parametrize("content", [b"", b"null"])
+def test_empty_file_is_an_empty_config(store: ConfigStore, paths: Paths, content: bytes) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_bytes(content)
+    assert store.load() == Config()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{"profiles":[{"name":"x"}]}',
+        '{"profiles":[{"olaresId":"a@b.c","whoamiRefreshedAt":1.5}]}',
+        '{"profiles":[{"olaresId":"a@b.c","insecureSkipVerify":"yes"}]}',
+        '{"profiles":{"olaresId":"a@b.c"}}',
+        "[]",
+    ],
+)
+def test_bad_config_is_a_clear_error_and_is_not_rewritten(store: ConfigStore, paths: Paths, content: str) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        store.mutate(lambda c: c.upsert(Profile("new@b.c")))
+    assert str(info.value).startswith(f"parse {paths.config_file}: ")
+    assert "\n" not in str(info.value)
+    assert paths.config_file.read_text() == content
+
+
+def test_unwritable_config_directory_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = ConfigStore(Paths(home=blocker / "home", keychain_dir=tmp_path / "k"))
+    with pytest.raises(ConfigError) as info:
+        store.mutate(lambda c: c.upsert(Profile("a@b.c")))
+    assert "\n" not in str(info.value)
+    assert blocker.read_text() == ""
+
+
+def test_failed_change_writes_nothing(store: ConfigStore, paths: Paths) -> None:
+    store.mutate(lambda c: c.upsert(Profile("a@b.c")))
+    before = paths.config_file.read_bytes()
+    with pytest.raises(ProfileNotFound):
+        store.mutate(lambda c: c.set_current("nobody"))
+    with pytest.raises(NoPreviousProfile):
+        store.mutate(lambda c: c.set_current("-"))
+    assert paths.config_file.read_bytes() == before
+
+
+def _config(*profiles: Profile, current: str = "", previous: str = "") -> Config:
+    return Config(current_profile=current, previous_profile=previous, profiles=list(profiles))
+
+
+def test_alias_shadows_an_olares_id() -> None:
+    config = _config(Profile("a@x.y"), Profile("b@x.y", name="a@x.y"))
+    assert config.find_profile("a@x.y") is config.profiles[1]
+    assert config.find_by_olares_id("a@x.y") is config.profiles[0]
+
+
+def test_current_falls_back_to_first_and_stale_pointer_is_none() -> None:
+    assert _config(Profile("a@x.y")).current() is not None
+    assert _config(Profile("a@x.y"), current="gone").current() is None
+    assert _config().current() is None
+
+
+def test_use_toggles_between_two_profiles() -> None:
+    config = _config(Profile("a@x.y"), Profile("b@x.y", name="bee"), current="a@x.y")
+    config.set_current("bee")
+    assert (config.current_profile, config.previous_profile) == ("bee", "a@x.y")
+    config.set_current("-")
+    assert (config.current_profile, config.previous_profile) == ("a@x.y", "bee")
+    config.set_current("a@x.y")
+    assert (config.current_profile, config.previous_profile) == ("a@x.y", "bee"), "same target leaves previous alone"
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "key", "want_current", "want_previous"),
+    [
+        ("a@x.y", "b@x.y", "a@x.y", "b@x.y", ""),  # current removed -> previous, previous cleared
+        ("a@x.y", "", "a@x.y", "b@x.y", ""),  # no previous -> first remaining
+        ("a@x.y", "gone", "a@x.y", "b@x.y", "gone"),  # previous stale -> first remaining
+        ("a@x.y", "b@x.y", "b@x.y", "a@x.y", ""),  # previous removed -> cleared
+        ("a@x.y", "c@x.y", "b@x.y", "a@x.y", "c@x.y"),  # unrelated removal leaves both
+        ("alias", "", "alias", "b@x.y", ""),  # current referenced by alias
+    ],
+)
+def test_remove_pointer_fallback(current: str, previous: str, key: str, want_current: str, want_previous: str) -> None:
+    config = _config(
+        Profile("a@x.y", name="alias" if current == "alias" else ""),
+        Profile("b@x.y"),
+        Profile("c@x.y"),
+        current=current,
+        previous=previous,
+    )
+    config.remove(key)
+    assert (config.current_profile, config.previous_profile) == (want_current, want_previous)
+
+
+def test_remove_deletes_first_match_by_name_or_id_in_slice_order() -> None:
+    config = _config(Profile("a@x.y", name="b@x.y"), Profile("b@x.y"))
+    removed = config.remove("b@x.y")
+    assert removed.olares_id == "a@x.y"
+
+
+def test_remove_last_profile_empties_pointers() -> None:
+    config = _config(Profile("a@x.y"), current="a@x.y")
+    config.remove("a@x.y")
+    assert config == Config()
+
+
+def test_concurrent_writer_is_not_lost(store: ConfigStore, paths: Paths) -> None:
+    """mutate re-reads under the lock, so a change made after our load survives our save (mutate_test.go)."""
+    store.mutate(lambda c: c.upsert(Profile("a@x.y")))
+    ConfigStore(paths).mutate(lambda c: c.upsert(Profile("b@x.y")))
+    store.mutate(lambda c: c.set_current("a@x.y"))
+    assert [p.olares_id for p in store.load().profiles] == ["a@x.y", "b@x.y"]
+
+
+def test_lock_file_is_left_in_place(store: ConfigStore, paths: Paths) -> None:
+    store.mutate(lambda c: None)
+    assert paths.config_lock.exists()
+    assert os.stat(paths.config_lock).st_size == 0

@@ -1,0 +1,157 @@
+"""Login/import persistence and remove, as olares-cli's credentials_test.go and remove.go (compat §1.5, §9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
+from olares_auth_mcp.auth.errors import (
+    AlreadyAuthenticated,
+    ExpiryUnknown,
+    ManagedProfile,
+    ProfileNotFound,
+    TokenNotFound,
+)
+from olares_auth_mcp.auth.profiles import (
+    ProfileFlags,
+    cache_backend_version,
+    cache_owner_role,
+    ensure_profile_writable,
+    persist_grant,
+    remove_profile,
+)
+from olares_auth_mcp.auth.tokens import Grant, TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
+from tests.helpers import make_jwt
+
+NOW = 1_800_000_000
+
+
+def _seed(store: ConfigStore, current: str = "", previous: str = "", *ids: str) -> None:
+    def change(config: Config) -> None:
+        config.profiles = [Profile(i) for i in ids]
+        config.current_profile, config.previous_profile = current, previous
+
+    store.mutate(change)
+
+
+@pytest.mark.parametrize(
+    ("seed", "new", "switch", "want"),
+    [
+        (("", ""), "alice", True, ("alice", "", True, "")),
+        (("", ""), "alice", False, ("alice", "", True, "")),
+        (("alice", ""), "bob", True, ("bob", "alice", True, "alice")),
+        (("alice", ""), "bob", False, ("alice", "", False, "")),
+        (("alice", ""), "alice", True, ("alice", "", False, "")),
+        (("alice", "bob"), "alice", True, ("alice", "bob", False, "")),
+    ],
+    ids=["first", "first-no-switch", "switch", "no-switch", "relogin-current", "relogin-keeps-previous"],
+)
+def test_switching_matrix(store: ConfigStore, vault: BlobVault, seed, new, switch, want) -> None:
+    """The six cases of credentials_test.go; the on-disk config matches and the token is stored."""
+    existing = [p for p in ("alice", "bob") if p in seed or p == new]
+    _seed(store, seed[0], seed[1], *existing)
+    result = persist_grant(store, vault, ProfileFlags(new), Grant("at", "rt", "s"), switch=switch, now_ms=5)
+    config = store.load()
+    assert (config.current_profile, config.previous_profile, result.switched, result.previous_current) == want
+    assert vault.get(new).refresh_token == "rt"
+    assert vault.get(new).granted_at == 5
+
+
+def test_switch_notice_lines(store: ConfigStore, vault: BlobVault) -> None:
+    _seed(store, "alice", "", "alice")
+    result = persist_grant(store, vault, ProfileFlags("bob"), Grant("at"), switch=True, now_ms=1)
+    assert result.switch_lines() == [
+        "switched current profile to bob",
+        "previous profile: alice (use 'olares-cli profile use -' to switch back)",
+    ]
+
+
+def test_relogin_keeps_existing_fields_and_applies_flags(store: ConfigStore, vault: BlobVault) -> None:
+    store.mutate(
+        lambda c: c.upsert(Profile("a@x.y", owner_role="owner", backend_version="1.12.6", local_url_prefix="p."))
+    )
+    persist_grant(
+        store, vault, ProfileFlags("a@x.y", name="work", insecure_skip_verify=True), Grant("at"), switch=True, now_ms=1
+    )
+    profile = store.load().profiles[0]
+    assert (profile.name, profile.owner_role, profile.backend_version) == ("work", "owner", "1.12.6")
+    assert (profile.local_url_prefix, profile.insecure_skip_verify) == ("p.", True)
+
+
+@pytest.mark.parametrize(
+    ("record", "error"),
+    [
+        (TokenRecord("a@x.y", access_token=make_jwt({"exp": NOW + 86399})), AlreadyAuthenticated),
+        (TokenRecord("a@x.y", access_token=make_jwt({})), ExpiryUnknown),
+        (TokenRecord("a@x.y", access_token=make_jwt({"exp": NOW})), None),
+        (TokenRecord("a@x.y", access_token="garbage"), None),
+        (TokenRecord("a@x.y", access_token=make_jwt({"exp": NOW + 99}), invalidated_at=1), None),
+        (None, None),
+    ],
+)
+def test_reauthentication_rules(store: ConfigStore, vault: BlobVault, record, error) -> None:
+    if record is not None:
+        vault.set(record)
+        if record.invalidated_at:
+            vault.mark_invalidated(record.olares_id, record.invalidated_at)  # set() always clears the stamp
+    config = store.load()
+    if error is None:
+        ensure_profile_writable(config, vault, ProfileFlags("a@x.y"), "log in as", now=NOW)
+    else:
+        with pytest.raises(error):
+            ensure_profile_writable(config, vault, ProfileFlags("a@x.y"), "log in as", now=NOW)
+
+
+def test_managed_profiles_are_refused(store: ConfigStore, vault: BlobVault) -> None:
+    store.mutate(lambda c: c.upsert(Profile("alice@olares.test", name="m", managed=True, app_name="lares")))
+    with pytest.raises(ManagedProfile, match="log in as alice@olares.test.*lares"):
+        ensure_profile_writable(store.load(), vault, ProfileFlags("alice@olares.test"), "log in as", now=NOW)
+    before = store.paths.config_file.read_bytes()
+    for key in ("m", "alice@olares.test"):
+        with pytest.raises(ManagedProfile):
+            remove_profile(store, vault, key)
+    assert store.paths.config_file.read_bytes() == before
+
+
+def test_remove_output_and_token_cleanup(store: ConfigStore, vault: BlobVault) -> None:
+    _seed(store, "a@x.y", "", "a@x.y", "b@x.y")
+    vault.set(TokenRecord("a@x.y", access_token="t"))
+    result = remove_profile(store, vault, "b@x.y")
+    assert result.lines() == ["removed profile b@x.y (b@x.y)", "current profile is now: a@x.y"]
+    result = remove_profile(store, vault, "a@x.y")
+    assert result.lines() == [
+        "removed profile a@x.y (a@x.y)",
+        "no profiles remain.",
+        'cleaned up keychain storage for service "olares-cli".',
+    ]
+    assert not vault.store.directory.exists()  # type: ignore[attr-defined]
+    with pytest.raises(TokenNotFound):
+        vault.get("a@x.y")
+
+
+def test_remove_with_unreadable_token_warns_and_keeps_the_blob(store: ConfigStore, vault: BlobVault) -> None:
+    _seed(store, "a@x.y", "", "a@x.y", "b@x.y")
+    vault.set(TokenRecord("a@x.y", access_token="t"))
+    enc = vault.store.path_for("a@x.y")  # type: ignore[attr-defined]
+    enc.write_bytes(b"x" * 40)
+    result = remove_profile(store, vault, "a@x.y")
+    assert result.lines()[0].startswith("warning: failed to clear stored token for a@x.y: keychain get failed")
+    assert enc.exists()
+
+
+def test_remove_unknown_profile(store: ConfigStore, vault: BlobVault) -> None:
+    with pytest.raises(ProfileNotFound):
+        remove_profile(store, vault, "ghost")
+
+
+def test_cache_writes_touch_only_their_profile(store: ConfigStore) -> None:
+    _seed(store, "b@x.y", "", "a@x.y", "b@x.y")
+    cache_owner_role(store, "a@x.y", "", now=NOW + 0.9)
+    cache_backend_version(store, "a@x.y", "1.12.6", now=NOW)
+    cache_backend_version(store, "gone@x.y", "9", now=NOW)
+    config = store.load()
+    a = config.profiles[0]
+    assert (a.owner_role, a.whoami_refreshed_at, a.backend_version) == ("", NOW, "1.12.6")
+    assert config.current_profile == "b@x.y"
+    assert '"whoamiRefreshedAt": 1800000000' in store.paths.config_file.read_text()

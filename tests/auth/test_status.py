@@ -1,0 +1,45 @@
+"""The STATUS algorithm of ``profile list`` (compat §6.2): a pure function of the lookup and ``now``."""
+
+from __future__ import annotations
+
+import pytest
+
+from olares_auth_mcp.auth.status import Status, token_status
+from olares_auth_mcp.auth.tokens import TokenRecord
+from tests.helpers import make_jwt
+
+NOW = 1_800_000_000
+LIVE = make_jwt({"exp": NOW + 60})
+DEAD = make_jwt({"exp": NOW})
+
+
+@pytest.mark.parametrize(
+    ("record", "managed", "unreadable", "expected"),
+    [
+        (None, False, False, Status.NEVER),
+        (None, True, False, Status.PENDING),
+        (None, False, True, Status.UNKNOWN),
+        (TokenRecord("a", access_token="", managed=True), True, False, Status.PENDING),
+        (TokenRecord("a", access_token=LIVE, invalidated_at=5), False, False, Status.INVALIDATED),
+        (TokenRecord("a", access_token="", invalidated_at=5), True, False, Status.INVALIDATED),
+        (TokenRecord("a", access_token=make_jwt({})), False, False, Status.LOGGED_IN),
+        (TokenRecord("a", access_token="garbage"), False, False, Status.UNPARSEABLE),
+        (TokenRecord("a", access_token=""), False, False, Status.UNPARSEABLE),
+        (TokenRecord("a", access_token=LIVE), False, False, Status.LOGGED_IN),
+        (TokenRecord("a", access_token=DEAD), False, False, Status.EXPIRED),
+    ],
+)
+def test_status_ladder(record: TokenRecord | None, managed: bool, unreadable: bool, expected: Status) -> None:
+    assert token_status(record, managed=managed, now=NOW, unreadable=unreadable) is expected
+
+
+def test_status_strings_are_olares_cli_literals() -> None:
+    assert [s.value for s in Status] == [
+        "logged-in",
+        "expired",
+        "invalidated",
+        "never",
+        "unknown",
+        "logged-in (unparseable token)",
+        "pending",
+    ]

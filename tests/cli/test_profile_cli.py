@@ -1,0 +1,151 @@
+"""``olares-auth-mcp profile list/use/remove`` as a user runs it: real processes, real files (compat §6.4, §9.2)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.profiles import ProfileRow
+from olares_auth_mcp.auth.status import Status
+from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.cli.profile import render_table
+from tests.conftest import cli_env
+from tests.helpers import make_jwt
+
+
+def run(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "olares_auth_mcp", "profile", *args],
+        env=cli_env(paths),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def _row(
+    name: str, status: Status, version: str = "-", current: bool = False, source: str = "local", managed: bool = False
+) -> ProfileRow:
+    return ProfileRow(name, name, status, version, current, source, managed, None, False)
+
+
+def test_table_matches_the_worked_example() -> None:
+    table = render_table(
+        [_row("alice@olares.com", Status.LOGGED_IN, "1.12.6", current=True), _row("bob@olares.com", Status.NEVER)]
+    )
+    assert table == (
+        "    NAME              OLARES-ID         STATUS     VERSION\n"
+        "*   alice@olares.com  alice@olares.com  logged-in  1.12.6\n"
+        "    bob@olares.com    bob@olares.com    never      -\n"
+    )
+
+
+def test_source_column_appears_only_with_managed_profiles() -> None:
+    table = render_table(
+        [
+            _row("a@olares.test", Status.NEVER),
+            _row("b@olares.test", Status.PENDING, source="platform(lares)", managed=True),
+        ]
+    )
+    header = table.splitlines()[0]
+    assert header.split() == ["NAME", "OLARES-ID", "STATUS", "VERSION", "SOURCE"]
+    assert table.splitlines()[2].endswith("platform(lares)")
+    assert all(not line.endswith(" ") for line in table.splitlines())
+
+
+@pytest.fixture
+def seeded(store: ConfigStore, vault: BlobVault, paths: Paths) -> Paths:
+    now = 1_800_000_000
+
+    def change(config):
+        config.profiles = [Profile("alice@olares.com", backend_version="1.12.6"), Profile("bob@olares.com", name="bob")]
+        config.current_profile = "alice@olares.com"
+
+    store.mutate(change)
+    vault.set(TokenRecord("alice@olares.com", access_token=make_jwt({"exp": now * 2}), refresh_token="rt"))
+    return paths
+
+
+def test_list_prints_table_and_json(seeded: Paths) -> None:
+    table = run(seeded, "list")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[1].startswith("*   alice@olares.com")
+    rows = json.loads(run(seeded, "list", "-o", "json").stdout)
+    assert rows[0]["status"] == "logged-in" and rows[0]["hasRefreshToken"] is True
+    assert rows[1] == {
+        "name": "bob",
+        "olaresId": "bob@olares.com",
+        "status": "never",
+        "version": None,
+        "current": False,
+        "source": "local",
+        "expiresInSeconds": None,
+        "hasRefreshToken": False,
+    }
+    assert "rt" not in json.dumps(rows[0]["name"])
+
+
+def test_list_with_no_profiles(paths: Paths) -> None:
+    result = run(paths, "list")
+    assert result.stdout == (
+        "no profiles configured.\n"
+        "run `olares-cli profile login --olares-id <id>` or "
+        "`olares-cli profile import --olares-id <id> --refresh-token <tok>` to add one.\n"
+    )
+
+
+def test_tampered_blob_lists_unknown_with_one_warning(seeded: Paths) -> None:
+    (seeded.keychain_dir / "alice_olares.com.enc").write_bytes(b"\0" * 40)
+    result = run(seeded, "list")
+    assert result.returncode == 0
+    assert "unknown" in result.stdout.splitlines()[1]
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("warning: skipping stored token for alice@olares.com: ")
+
+
+def test_use_and_use_dash(seeded: Paths) -> None:
+    assert run(seeded, "use", "bob").stdout == "switched to profile bob (bob@olares.com)\n"
+    assert run(seeded, "use", "-").stdout == "switched to profile alice@olares.com (alice@olares.com)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (("use", "ghost"), 'Error: profile "ghost" not found\n'),
+        (("use",), "Error: accepts 1 arg(s), received 0\n"),
+        (("remove", "a", "b"), "Error: accepts 1 arg(s), received 2\n"),
+        (("list", "extra"), 'Error: unknown command "extra" for "olares-auth-mcp profile list"\n'),
+        (("list", "-o", "yaml"), 'Error: unsupported --output "yaml" (allowed: table, json)\n'),
+    ],
+)
+def test_errors_are_one_line_and_exit_1(seeded: Paths, args: tuple[str, ...], stderr: str) -> None:
+    before = (seeded.home / "config.json").read_bytes()
+    result = run(seeded, *args)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
+    assert (seeded.home / "config.json").read_bytes() == before
+
+
+def test_use_dash_without_previous(seeded: Paths) -> None:
+    result = run(seeded, "use", "-")
+    assert (result.returncode, result.stderr) == (1, "Error: no previous profile to switch back to\n")
+
+
+def test_corrupt_config_is_reported_not_overwritten(seeded: Paths) -> None:
+    (seeded.home / "config.json").write_text("{oops")
+    result = run(seeded, "use", "bob")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: parse {seeded.home / 'config.json'}: ")
+    assert (seeded.home / "config.json").read_text() == "{oops"
+
+
+def test_remove_prints_olares_cli_lines(seeded: Paths) -> None:
+    result = run(seeded, "remove", "alice@olares.com")
+    assert result.stdout == "removed profile alice@olares.com (alice@olares.com)\ncurrent profile is now: bob\n"
+    assert not (seeded.keychain_dir / "alice_olares.com.enc").exists()

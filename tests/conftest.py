@@ -1,0 +1,58 @@
+"""Suite-wide fixtures: a clean environment and an isolated olares-cli home per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault import BlobVault, file_vault
+
+_ISOLATED = (
+    "OLARES_CLI_HOME",
+    "OLARES_CLI_CACHE_DIR",
+    "OLARES_CLI_DATA_DIR",
+    "OLARES_CLI_CREDENTIALS_DIR",
+    "OLARES_AUTH_MCP_SERVICE_URL",
+    "OLARES_AUTH_MCP_LOGIN_COMMAND",
+    "OLARES_REFRESH_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keeps os.environ free of the real user's olares-cli state for every test."""
+    for name in _ISOLATED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(home=tmp_path / "home", keychain_dir=tmp_path / "data" / "olares-cli", platform="linux")
+
+
+@pytest.fixture
+def store(paths: Paths) -> ConfigStore:
+    return ConfigStore(paths)
+
+
+@pytest.fixture
+def vault(paths: Paths) -> BlobVault:
+    return file_vault(paths)
+
+
+def cli_env(paths: Paths, **extra: str) -> dict[str, str]:
+    """An environment that points olares-cli (and us) at ``paths``."""
+    env = dict(os.environ)
+    env.update(OLARES_CLI_HOME=str(paths.home), OLARES_CLI_DATA_DIR=str(paths.keychain_dir.parent))
+    env.update(extra)
+    return env
