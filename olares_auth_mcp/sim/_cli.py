@@ -1,0 +1,94 @@
+"""``olares-auth-mcp sim``: run the simulator in the foreground until SIGINT or SIGTERM.
+
+Stdout contract (for scripts and tests): the base URL is the first line, then one
+``user <olaresId>`` line per account, with `` (totp)`` when it needs a second factor.
+Passwords and secrets are never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+from olares_auth_mcp.sim._server import Simulator
+from olares_auth_mcp.sim._state import SimUser, check_totp_secret
+
+_USER_HELP = (
+    "an account as ID:PASSWORD or ID:PASSWORD:TOTP_SECRET (base32); the password must not "
+    "contain ':'. Repeatable; local parts (before '@') must be unique."
+)
+
+
+def _parse_user(spec: str) -> SimUser:
+    # An Olares ID has no ':'; forbidding it in the password keeps the split unambiguous.
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise argparse.ArgumentTypeError("expected ID:PASSWORD or ID:PASSWORD:TOTP_SECRET")
+    secret = parts[2] if len(parts) == 3 else None
+    if secret is not None:
+        try:
+            check_totp_secret(secret)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return SimUser(olares_id=parts[0], password=parts[1], totp_secret=secret or None)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="olares-auth-mcp sim",
+        description="Run a local Olares auth-server simulator until SIGINT/SIGTERM.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free port)")
+    parser.add_argument("--user", action="append", type=_parse_user, default=[], help=_USER_HELP)
+    parser.add_argument(
+        "--access-ttl", type=float, default=86400.0, help="access-token lifetime in seconds (default 86400)"
+    )
+    parser.add_argument("--no-rotate", action="store_true", help="keep the refresh token on refresh")
+    parser.add_argument("--os-version", default="1.12.6", help="osVersion from /api/olares-info")
+    return parser
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``olares-auth-mcp sim [options]``; returns the exit code (0 after a signal, 2 on bad usage)."""
+    try:
+        args = _parser().parse_args(list(argv))
+    except SystemExit as exc:  # argparse exits on --help and usage errors; we return instead
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        sim = Simulator(
+            args.user,
+            access_ttl=args.access_ttl,
+            rotate_refresh=not args.no_rotate,
+            os_version=args.os_version,
+        )
+        url = sim.start(args.host, args.port)
+    except (ValueError, OSError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    in_main = threading.current_thread() is threading.main_thread()
+    # SIGTERM takes the same path as Ctrl-C; the handler goes in before the URL is printed so
+    # a supervisor that reacts to the URL line can always stop us cleanly.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
+    try:
+        print(url, flush=True)
+        for user in args.user:
+            print(f"user {user.olares_id}{' (totp)' if user.totp_secret else ''}", flush=True)
+        while True:
+            time.sleep(3600)  # idle; a signal interrupts the sleep (also on Windows, unlike Event.wait)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
