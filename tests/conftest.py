@@ -56,3 +56,45 @@ def cli_env(paths: Paths, **extra: str) -> dict[str, str]:
     env.update(OLARES_CLI_HOME=str(paths.home), OLARES_CLI_DATA_DIR=str(paths.keychain_dir.parent))
     env.update(extra)
     return env
+
+
+ALICE = "alice@olares.com"
+ALICE_PASSWORD = "P@ssw0rd-alice-4c1d"
+BOB = "bob@olares.com"
+BOB_PASSWORD = "b0b-secret-9e7f"
+BOB_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture
+def olares_sim():
+    """A running simulator with a password-only account (alice) and a TOTP account (bob)."""
+    from olares_auth_mcp.sim import Simulator, SimUser
+
+    sim = Simulator(
+        [SimUser(ALICE, ALICE_PASSWORD), SimUser(BOB, BOB_PASSWORD, totp_secret=BOB_TOTP, owner_role="normal")]
+    )
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture
+def account(paths: Paths, vault: BlobVault, olares_sim):
+    """An ``Account`` whose service URLs point at the simulator."""
+    import time
+
+    from olares_auth_mcp.auth.account import Account
+    from olares_auth_mcp.auth.wire import default_http_factory
+
+    return Account(paths, vault, default_http_factory, time.time, {"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url})
+
+
+def seed_grant(account, olares_id: str, access: str, refresh: str, **profile_fields) -> None:
+    """Store a profile and its grant the way a login would, without the HTTP step."""
+    from olares_auth_mcp.auth.config import Profile
+    from olares_auth_mcp.auth.tokens import TokenRecord
+
+    account.store.mutate(lambda c: (c.upsert(Profile(olares_id, **profile_fields)), c.set_current(olares_id)))
+    account.vault.set(TokenRecord(olares_id, access_token=access, refresh_token=refresh, granted_at=1))

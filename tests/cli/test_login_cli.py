@@ -1,0 +1,228 @@
+"""``profile login``/``import``/``whoami``/``list --refresh-version`` end to end: a real pty, the real CLI,
+the simulator over HTTP (compat §3, §4, §6.3, §9.3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pexpect
+import pyotp
+import pytest
+
+from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.errors import TokenNotFound
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault import BlobVault
+from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP, cli_env
+
+
+@pytest.fixture
+def env(paths: Paths, olares_sim) -> dict[str, str]:
+    return cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url)
+
+
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable, ["-m", "olares_auth_mcp", "profile", *args], env=env, encoding="utf-8", timeout=20
+    )
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "olares_auth_mcp", "profile", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def finish(child: pexpect.spawn) -> tuple[str, int]:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.before, child.exitstatus
+
+
+def test_password_login_through_a_pty(env, store: ConfigStore, vault: BlobVault, olares_sim) -> None:
+    child = spawn(env, "login", "--olares-id", ALICE)
+    child.expect_exact(f"password for {ALICE}: ")
+    assert child.waitnoecho(5), "the password prompt turns echo off"
+    child.sendline(ALICE_PASSWORD)
+    output, status = finish(child)
+    assert status == 0, output
+    assert ALICE_PASSWORD not in output
+    assert output.replace("\r\n", "\n").splitlines()[1:] == [
+        f"logged in as {ALICE} (profile: {ALICE})",
+        f"switched current profile to {ALICE}",
+        f'token stored via file (service "olares-cli", account "{ALICE}").',
+        "role: Owner",
+    ]
+    profile = store.load().profiles[0]
+    assert (profile.owner_role, profile.backend_version) == ("owner", "1.12.6")
+    assert profile.whoami_refreshed_at > 0 and profile.backend_version_refreshed_at > 0
+    record = vault.get(ALICE)
+    assert record.refresh_token and record.access_token.count(".") == 2
+    assert olares_sim.hits("/api/firstfactor") == 1
+
+
+def test_totp_login_prompts_and_logs_in_twice(env, store, vault, olares_sim) -> None:
+    """Interactive 2FA: the first factor runs again from scratch after the code is read (two firstfactor POSTs)."""
+    child = spawn(env, "login", "--olares-id", BOB, "--name", "bob")
+    child.expect_exact(f"password for {BOB}: ")
+    child.sendline(BOB_PASSWORD)
+    child.expect_exact(f"two-factor code for {BOB}: ")
+    child.sendline(pyotp.TOTP(BOB_TOTP).now())
+    output, status = finish(child)
+    assert status == 0, output
+    assert f"logged in as {BOB} (profile: bob)" in output
+    assert "role: User" in output
+    assert olares_sim.hits("/api/firstfactor") == 2
+    assert olares_sim.hits("/api/secondfactor/totp") == 1
+    assert store.load().current_profile == "bob"
+
+
+def test_totp_flag_skips_the_prompt(env, olares_sim) -> None:
+    result = run(
+        env,
+        "login",
+        "--olares-id",
+        BOB,
+        "--password-stdin",
+        "--totp",
+        pyotp.TOTP(BOB_TOTP).now(),
+        stdin=BOB_PASSWORD + "\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert olares_sim.hits("/api/firstfactor") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "error"),
+    [
+        (
+            ("--olares-id", BOB, "--password-stdin"),
+            BOB_PASSWORD + "\n",
+            "Error: two-factor authentication required: re-run with --totp <code>\n",
+        ),
+        (("--olares-id", ALICE, "--password-stdin"), "\n", "Error: password is empty\n"),
+        (
+            ("--olares-id", ALICE),
+            "",
+            "Error: stdin is not a terminal; pass --password-stdin and pipe the password instead\n",
+        ),
+        (("--password-stdin",), "x\n", "Error: --olares-id is required\n"),
+        (("--olares-id", "a@b@c", "--password-stdin"), "x\n", "Error: olaresId \"a@b@c\" contains more than one '@'\n"),
+        (("--olares-id", ALICE, "--password", "x"), "", None),
+    ],
+)
+def test_login_input_errors_change_nothing(env, paths, args, stdin, error) -> None:
+    result = run(env, "login", *args, stdin=stdin)
+    assert result.returncode == 1
+    if error is not None:
+        assert result.stderr == error
+    assert not paths.config_file.exists()
+
+
+def test_wrong_password_is_reported_and_nothing_written(env, paths, vault) -> None:
+    result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin="wrong\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: /api/firstfactor returned HTTP 401: {")
+    assert "wrong" not in result.stderr
+    assert not paths.config_file.exists()
+    with pytest.raises(TokenNotFound):
+        vault.get(ALICE)
+
+
+def test_wrong_totp_is_reported(env, paths) -> None:
+    child = spawn(env, "login", "--olares-id", BOB)
+    child.expect_exact(f"password for {BOB}: ")
+    child.sendline(BOB_PASSWORD)
+    child.expect_exact(f"two-factor code for {BOB}: ")
+    child.sendline("000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111")
+    output, status = finish(child)
+    assert status == 1
+    assert "Error: /api/secondfactor/totp returned HTTP 401: " in output
+    assert not paths.config_file.exists()
+
+
+def test_server_down_is_a_transport_error(paths) -> None:
+    env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL="http://127.0.0.1:9")
+    result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin="x\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        'Error: /api/firstfactor: Post "http://127.0.0.1:9/api/firstfactor?hideCookie=true": '
+    )
+
+
+def test_second_login_is_refused_before_any_prompt(env) -> None:
+    assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
+    result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: already authenticated for {ALICE} (expires in 23h59m).\n")
+    assert result.stderr.endswith(f"to re-authenticate, run: olares-cli profile remove {ALICE}\n")
+
+
+def test_import_from_an_environment_variable(env, olares_sim, vault, store) -> None:
+    _, refresh = olares_sim.issue_tokens(ALICE)
+    result = run({**env, "OLARES_RT": refresh}, "import", "--olares-id", ALICE, "--refresh-token-env", "OLARES_RT")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"imported credentials for {ALICE} (profile: {ALICE})"
+    assert refresh not in result.stdout + result.stderr
+    assert olares_sim.hits("/api/refresh") == 1
+    assert vault.get(ALICE).refresh_token != refresh  # rotated by the server
+    assert store.load().profiles[0].owner_role == "owner"
+
+
+def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
+    result = run(env, "import", "--olares-id", ALICE, "--refresh-token", "bogus")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: refresh token rejected by server: /api/refresh returned HTTP 401: {")
+    assert not paths.config_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "extra_env", "error"),
+    [
+        (("--olares-id", ALICE), {}, "Error: --refresh-token is required\n"),
+        ((), {}, "Error: --refresh-token is required\n"),
+        (
+            ("--olares-id", ALICE, "--refresh-token-env", "MISSING"),
+            {},
+            'Error: environment variable "MISSING" is empty or not set\n',
+        ),
+    ],
+)
+def test_import_usage_errors(env, args, extra_env, error) -> None:
+    result = run({**env, **extra_env}, "import", *args)
+    assert (result.returncode, result.stderr) == (1, error)
+
+
+def test_whoami_cache_then_server(env, olares_sim) -> None:
+    assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
+    cached = run(env, "whoami")
+    assert cached.stdout.splitlines()[0] == f"{ALICE} — Owner"
+    assert cached.stdout.splitlines()[1].startswith("from cache, refreshed ")
+    fresh = json.loads(run(env, "whoami", "--refresh", "-o", "json").stdout)
+    assert fresh["source"] == "server" and fresh["role"] == "owner" and fresh["olaresId"] == ALICE
+    assert run(env, "whoami", "-o", "yaml").returncode == 1
+
+
+def test_whoami_without_profiles(env) -> None:
+    result = run(env, "whoami")
+    assert result.stderr.startswith("Error: no Olares profile is configured: ")
+
+
+def test_list_refresh_version(env, olares_sim, store) -> None:
+    assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
+    store.mutate(lambda c: setattr(c.profiles[0], "backend_version", "0.0.1"))
+    result = run(env, "list", "--refresh-version")
+    assert "1.12.6" in result.stdout and result.stderr == ""
+    olares_sim.inject("/api/olares-info", status=500, body="{}")
+    result = run(env, "list", "--refresh-version")
+    assert result.returncode == 0
+    assert result.stderr.startswith("warning: could not refresh backend version for the current profile: ")
+    assert "alice@olares.com" in result.stdout
