@@ -9,10 +9,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | sim … | demo
+
+  (no arguments)   serve MCP over stdio (what MCP clients launch)
+  serve --http     serve MCP over streamable HTTP on 127.0.0.1
+  profile …        olares-cli compatible profile commands (list, use, remove, login, import, whoami)
+  sim …            run the local Olares simulator (a test rig)
+  demo             the whole story on the embedded simulator"""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else ""
+    if command in ("", "serve"):
+        from olares_auth_mcp.server.main import serve
+
+        return serve(args[1:])
     if command == "profile":
         from olares_auth_mcp.cli import run_profile
 
@@ -21,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from olares_auth_mcp.sim import main as sim_main
 
         return sim_main(args[1:])
-    print(f"Error: unknown command {command!r}", file=sys.stderr)
+    if command in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    print(f"Error: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 1
 
 

@@ -180,6 +180,14 @@ class Account:
             profile.olares_id, str(data.get("name") or ""), role, "server", int(now), previous, changed, now
         )
 
+    def verify(self, target: str | None = None) -> None:
+        """One authenticated request (user-info) through the refreshing transport: refreshes if needed.
+
+        Raises:
+            TokenInvalidated, NotLoggedIn, AccessRejected, PermissionDenied, ServerError: as the request ends.
+        """
+        self.get_bfl(self.credentials(target), USER_INFO, "whoami")
+
     def refresh_version(self, target: str | None = None) -> str:
         """Fetch ``osVersion`` for the profile through the refreshing client and cache it."""
         creds = self.credentials(target)

@@ -1,0 +1,145 @@
+"""The auth-readiness gate: may an agent proceed with a command on this profile, and if not, what next.
+
+Proceed on ``logged-in`` and ``expired`` (the transport refreshes an expired token on
+the first 401); stop on ``never``, ``invalidated`` and everything that a request
+could not get past, each with the exact next step. ``assess`` is local and pure
+given its inputs; ``Account``-backed live checks are layered on by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from olares_auth_mcp.auth.config import Config
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows
+from olares_auth_mcp.auth.status import Status
+from olares_auth_mcp.auth.vault import TokenVault
+
+__all__ = ["NextAction", "Readiness", "assess", "environment_hints"]
+
+Decision = Literal["proceed", "stop"]
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """The tool an agent calls next, and the olares-cli command a human would run instead."""
+
+    tool: str
+    arguments: dict[str, object]
+    command: str
+
+
+@dataclass(frozen=True)
+class Readiness:
+    decision: Decision
+    status: str
+    reason: str
+    next_action: NextAction | None
+    checked: Literal["local", "server"] = "local"
+    profile: str | None = None
+    olares_id: str | None = None
+    expires_in_seconds: int | None = None
+    hints: list[str] = field(default_factory=list)
+
+
+def _login(olares_id: str) -> NextAction:
+    return NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
+
+
+def environment_hints(status: str, vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
+    """Hints the seed asks for: a leftover plaintext tokens.json, and which backend holds the tokens."""
+    hints = []
+    if status == Status.NEVER and legacy_tokens_exists:
+        hints.append(
+            "~/.olares-cli/tokens.json (the deprecated plaintext store) exists: this user probably upgraded "
+            "olares-cli, whose keychain-era builds ignore that file. Log in again; the file is never read or "
+            "deleted by this server."
+        )
+    if vault.backend == "file-fallback":
+        hints.append(
+            "Tokens are in the file fallback (master.key.file next to the .enc files), not the system keychain: "
+            "anyone who can read that directory can decrypt them."
+        )
+    return hints
+
+
+_VERDICTS: dict[Status, tuple[Decision, str, str | None]] = {
+    Status.LOGGED_IN: ("proceed", "A valid access token is stored.", None),
+    Status.EXPIRED: (
+        "proceed",
+        "The access token has expired; the next request refreshes it once, transparently.",
+        None,
+    ),
+    Status.NEVER: (
+        "stop",
+        "No token is stored for this profile: the human must log in (the password never goes through you).",
+        "login",
+    ),
+    Status.INVALIDATED: (
+        "stop",
+        "The server rejected this profile's refresh token; only a new login recovers (no remove needed).",
+        "login",
+    ),
+    Status.UNPARSEABLE: (
+        "stop",
+        "The stored access token is not a readable JWT, so requests would fail; a new login overwrites it.",
+        "login",
+    ),
+    Status.PENDING: (
+        "stop",
+        "A platform-issued profile is still waiting for its credential; wait, do not log in.",
+        "list",
+    ),
+    Status.UNKNOWN: (
+        "stop",
+        "The stored token cannot be read (keychain locked or record damaged); nothing was deleted.",
+        "list",
+    ),
+}
+
+
+def _for_row(row: ProfileRow) -> Readiness:
+    decision, reason, step = _VERDICTS[row.status]
+    action = None
+    if step == "login":
+        action = _login(row.olares_id)
+    elif step == "list":
+        action = NextAction("profile_list", {}, "olares-cli profile list")
+    return Readiness(
+        decision,
+        status=str(row.status),
+        reason=reason,
+        next_action=action,
+        profile=row.name,
+        olares_id=row.olares_id,
+        expires_in_seconds=row.expires_in_seconds,
+    )
+
+
+def assess(config: Config, vault: TokenVault, *, target: str | None, now: float) -> Readiness:
+    """The local gate for ``target`` (a name or Olares ID) or, by default, the current profile."""
+    if target is not None:
+        profile = config.find_profile(target)
+        if profile is None:
+            return Readiness(
+                "stop",
+                status="no-profile",
+                reason=f"No profile is named {target!r}.",
+                next_action=_login(target)
+                if "@" in target
+                else NextAction("profile_list", {}, "olares-cli profile list"),
+            )
+    else:
+        profile = config.current()
+        if profile is None:
+            return Readiness(
+                "stop",
+                status="no-profile",
+                reason="No Olares profile is configured (or the current pointer names a missing profile).",
+                next_action=NextAction(
+                    "start_login", {"olares_id": "<olares-id>"}, "olares-cli profile login --olares-id <olares-id>"
+                ),
+            )
+    row = next(r for r in profile_rows(config, vault, now=now) if r.olares_id == profile.olares_id)
+    return _for_row(row)

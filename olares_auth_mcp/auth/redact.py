@@ -1,0 +1,72 @@
+"""Keeping secrets out of everything we print: the one redactor, and the secret-argument detector.
+
+Redaction replaces the exact values of every stored token first (whatever their
+shape), then anything JWT-shaped. ``looks_like_secret`` decides whether a string
+someone handed us is a credential: a JWT, a value equal to (or containing) a
+stored token, or — for identifier-like arguments — a long high-entropy token.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+__all__ = ["JWT_PATTERN", "REDACTED", "Redactor", "looks_like_secret"]
+
+REDACTED: Final = "[redacted]"
+JWT_PATTERN: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+_TOKENISH: Final = re.compile(r"[A-Za-z0-9_\-+/=.~]{24,}")
+MIN_SECRET_LENGTH: Final = 8  # shorter stored values are not redacted by value (they would shred ordinary text)
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool = True) -> bool:
+    """True when ``value`` is (or carries) a credential and must not be accepted as an argument.
+
+    ``identifier`` is for names, IDs, URLs and env-var names: there a lone long
+    high-entropy token is refused too. Free text (an error message) is only refused
+    for an embedded JWT or stored token.
+    """
+    if JWT_PATTERN.search(value):
+        return True
+    if any(len(secret) >= MIN_SECRET_LENGTH and secret in value for secret in known):
+        return True
+    if identifier:
+        for word in _TOKENISH.findall(value):
+            classes = sum(bool(re.search(p, word)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+            if classes >= 2 and _entropy(word) >= 3.5 and "@" not in word and not word.startswith(("http", "www.")):
+                return True
+    return False
+
+
+class Redactor:
+    """Redacts strings (and nested JSON-like values) against the secrets ``secrets()`` returns now."""
+
+    def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
+        self._secrets = secrets
+
+    def known(self) -> list[str]:
+        return sorted({s for s in self._secrets() if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+    def text(self, value: str, known: list[str] | None = None) -> str:
+        for secret in self.known() if known is None else known:
+            value = value.replace(secret, REDACTED)
+        return JWT_PATTERN.sub(REDACTED, value)
+
+    def value(self, value: Any, known: list[str] | None = None) -> Any:
+        """Redact every string inside dicts, lists and tuples."""
+        known = self.known() if known is None else known
+        if isinstance(value, str):
+            return self.text(value, known)
+        if isinstance(value, dict):
+            return {k: self.value(v, known) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v, known) for v in value]
+        return value

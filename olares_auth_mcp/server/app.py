@@ -1,0 +1,39 @@
+"""``build_server(deps)``: the MCP server, assembled from injected dependencies. No module-level server."""
+
+from __future__ import annotations
+
+import json
+
+from mcp.server import MCPServer
+
+from olares_auth_mcp import __version__
+from olares_auth_mcp.prompts import register_guides, register_prompts
+from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.platform import register_platform_tools
+from olares_auth_mcp.tools.profiles import register_profile_tools, rows_json
+
+__all__ = ["INSTRUCTIONS", "build_server"]
+
+INSTRUCTIONS = """\
+Handles the login identity of an Olares personal cloud, on the same files as olares-cli.
+Before any Olares command: call auth_readiness and obey its decision (proceed / stop + next_action).
+Never ask the human for a password or token in chat; logins go through start_login and a secret-entry page.
+On any auth error: explain_auth_error, apply its one fix once; never retry auth errors in a loop.
+Read olares://guide/auth for the model and the rules."""
+
+
+def build_server(deps: Deps) -> MCPServer:
+    mcp = MCPServer("olares-auth-mcp", instructions=INSTRUCTIONS, version=__version__)
+    guard = Guard(deps)
+    register_profile_tools(mcp, guard, deps)
+    register_platform_tools(mcp, guard)
+    register_guides(mcp)
+    register_prompts(mcp)
+
+    @mcp.resource("olares://profiles", mime_type="application/json", title="Olares profiles")
+    def profiles_resource() -> str:
+        """The profiles as JSON rows (as profile_list returns them); never a token."""
+        return json.dumps(guard.redactor.value(rows_json(deps)), indent=2)
+
+    return mcp

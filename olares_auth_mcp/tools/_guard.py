@@ -1,0 +1,127 @@
+"""The tool boundary: every MCP tool call passes through ``Guard.run``.
+
+It refuses arguments that look like credentials (without echoing them), turns
+every ``AuthError`` into one ``ToolError`` the model can read, runs every result
+and error message through the one redactor (stored token values first, then
+anything JWT-shaped) and writes one audit line per call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
+
+from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
+from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
+from olares_auth_mcp.server.deps import Deps
+
+__all__ = ["Guard", "refusal_message"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def refusal_message(argument: str) -> str:
+    return (
+        f"Refused: the argument {argument!r} looks like a credential (a password, token or secret), and no tool "
+        "takes one. To import a refresh token, put it in the server's environment and call profile_import with "
+        "refresh_token_env; to log in, call start_login so the human types the password on the secret-entry page."
+    )
+
+
+class Guard:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self._lock = threading.Lock()
+        self._fingerprint: object = None
+        self._secrets: list[str] = []
+        self.redactor = Redactor(self.known_secrets)
+
+    def _vault_fingerprint(self) -> object:
+        """Cheap change detection (stat only) so secrets are re-read only when something was written."""
+        parts: list[object] = []
+        for path in (self.deps.paths.config_file, self.deps.paths.keychain_dir):
+            try:
+                st = os.stat(path)
+                parts.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                parts.append(None)
+        try:
+            with os.scandir(self.deps.paths.keychain_dir) as entries:
+                parts.extend(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+        except OSError:
+            pass
+        if not str(self.deps.vault.backend).startswith(("file", "system")):
+            parts.append(object())  # in-memory vaults cannot be stat'ed: never reuse the cache
+        return tuple(parts)
+
+    def known_secrets(self) -> list[str]:
+        """Every access and refresh token stored for a profile in config.json."""
+        fingerprint = self._vault_fingerprint()
+        with self._lock:
+            if fingerprint == self._fingerprint:
+                return self._secrets
+        secrets: list[str] = []
+        try:
+            config = self.deps.account.store.load()
+        except AuthError:
+            config = None
+        for profile in config.profiles if config else []:
+            try:
+                record = self.deps.vault.get(profile.olares_id)
+            except (TokenNotFound, VaultError):
+                continue
+            secrets.extend(s for s in (record.access_token, record.refresh_token, record.session_id) if s)
+        with self._lock:
+            self._fingerprint, self._secrets = fingerprint, secrets
+        return secrets
+
+    def check_arguments(self, arguments: dict[str, Any], *, free_text: Iterable[str] = ()) -> None:
+        known = self.known_secrets()
+        free = set(free_text)
+        for name, value in arguments.items():
+            if isinstance(value, str) and looks_like_secret(value, known, identifier=name not in free):
+                raise ToolError(refusal_message(name))
+
+    def _audit(self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any]) -> None:
+        safe = {k: self.redactor.value(v) for k, v in arguments.items()}
+        self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
+
+    def run(
+        self,
+        tool: str,
+        arguments: dict[str, Any],
+        call: Callable[[], M],
+        *,
+        profile: str | None = None,
+        free_text: Iterable[str] = (),
+    ) -> M:
+        """Check, call, redact, audit. ``AuthError`` becomes a redacted ``ToolError``."""
+        try:
+            self.check_arguments(arguments, free_text=free_text)
+        except ToolError:
+            refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
+            self._audit(tool, None, "refused", refused)
+            raise
+        try:
+            result = call()
+        except AuthError as err:
+            self._audit(tool, profile, f"error:{err.kind}", arguments)
+            raise ToolError(self.redactor.text(str(err))) from err
+        except ToolError as err:
+            self._audit(tool, profile, "error:tool", arguments)
+            raise ToolError(self.redactor.text(str(err))) from err
+        except Exception:
+            self._audit(tool, profile, "error:internal", arguments)
+            raise
+        self._audit(tool, profile, "ok", arguments)
+        return self.redact_model(result)
+
+    def redact_model(self, result: M) -> M:
+        dumped = result.model_dump(mode="json")
+        cleaned = self.redactor.value(dumped)
+        return result if cleaned == dumped else type(result).model_validate(cleaned)

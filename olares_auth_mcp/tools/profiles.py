@@ -1,0 +1,372 @@
+"""Profile tools: list, readiness gate, use, remove (human-confirmed), import (from env), whoami, explain.
+
+Each tool validates, makes one call into ``auth``, and shapes a pydantic result;
+``Guard.run`` does the rest (secret refusal, error mapping, redaction, audit).
+"""
+
+# No `from __future__ import annotations` here: the SDK reads tool signatures at registration, and
+# `Resolve(confirm_removal)` names a closure that string annotations could not resolve later.
+
+import re
+from dataclasses import replace
+from typing import Annotated
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from olares_auth_mcp.auth.catalogue import classify
+from olares_auth_mcp.auth.errors import (
+    AccessRejected,
+    AuthError,
+    NotLoggedIn,
+    PermissionDenied,
+    ProfileNotFound,
+    ServerError,
+    TokenInvalidated,
+)
+from olares_auth_mcp.auth.profiles import ProfileFlags, ProfileRow, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.readiness import NextAction, Readiness, assess, environment_hints
+from olares_auth_mcp.auth.redact import looks_like_secret
+from olares_auth_mcp.cli.profile import render_table
+from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.models import (
+    ErrorExplanation,
+    NextActionModel,
+    ProfileImportResult,
+    ProfileListResult,
+    ProfileRemoveResult,
+    ProfileRowModel,
+    ProfileUseResult,
+    ReadinessResult,
+    WhoamiModel,
+)
+
+__all__ = ["hints", "register_profile_tools", "rows_json"]
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
+    """All four hints, always explicit: unset hints default to destructive and open-world."""
+    return ToolAnnotations(
+        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=open_world
+    )
+
+
+def _row_model(row: ProfileRow) -> ProfileRowModel:
+    return ProfileRowModel(
+        name=row.name,
+        olares_id=row.olares_id,
+        status=str(row.status),
+        version=None if row.version == "-" else row.version,
+        current=row.current,
+        source=row.source,
+        expires_in_seconds=row.expires_in_seconds,
+        has_refresh_token=row.has_refresh_token,
+    )
+
+
+def rows_json(deps: Deps) -> list[dict[str, object]]:
+    """The profile rows as JSON (the ``olares://profiles`` resource)."""
+    config = deps.account.store.load()
+    return [_row_model(row).model_dump(mode="json") for row in profile_rows(config, deps.vault, now=deps.clock())]
+
+
+def _readiness_model(readiness: Readiness) -> ReadinessResult:
+    action = readiness.next_action
+    return ReadinessResult(
+        decision=readiness.decision,
+        status=readiness.status,
+        reason=readiness.reason,
+        next_action=None if action is None else NextActionModel(**vars(action)),
+        checked=readiness.checked,
+        profile=readiness.profile,
+        olares_id=readiness.olares_id,
+        expires_in_seconds=readiness.expires_in_seconds,
+        hints=readiness.hints,
+    )
+
+
+class RemoveConfirmation(BaseModel):
+    confirm: bool = Field(description="Yes: remove the profile and delete its stored token")
+
+
+class CannotAsk(BaseModel):
+    """What the removal resolver returns when no human can be asked (the tool then refuses)."""
+
+    why: str
+
+
+def _live_check(deps: Deps, local: Readiness, target: str | None) -> Readiness:
+    """Verify against the server through the refreshing transport; map the outcome back onto the gate."""
+    olares_id = local.olares_id or "<olares-id>"
+    login = NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
+    server = replace(local, checked="server")
+    try:
+        deps.account.verify(target)
+    except TokenInvalidated:
+        reason = "The server rejected the refresh token just now; only a new login recovers."
+        return replace(server, decision="stop", status="invalidated", reason=reason, next_action=login)
+    except NotLoggedIn:
+        return replace(
+            server, decision="stop", status="never", reason="No usable refresh token is stored.", next_action=login
+        )
+    except PermissionDenied:
+        reason = "Authenticated, but this identity may not read its user info; business commands may still work."
+        return replace(_reassess(deps, server, target), reason=reason)
+    except AccessRejected as err:
+        reason = f"The server still rejects the token after one refresh and retry (HTTP {err.status}); log in again."
+        return replace(server, decision="stop", reason=reason, next_action=login)
+    except AuthError as err:
+        if isinstance(err, ServerError) and not err.transient:
+            raise
+        reason = (
+            f"Could not verify with the server ({classify(str(err)).entry.kind}): the grant is still valid. "
+            "Retry later; do not log in again."
+        )
+        again = NextAction("auth_readiness", {"profile": target, "live": True}, "olares-cli profile whoami --refresh")
+        return replace(server, decision="stop", reason=reason, next_action=again)
+    reason = "The server accepted the credential (refreshed first if it had expired)."
+    return replace(_reassess(deps, server, target), reason=reason)
+
+
+def _reassess(deps: Deps, server: Readiness, target: str | None) -> Readiness:
+    """The local view after a live call: status and expiry reflect a refresh that just happened."""
+    fresh = assess(deps.account.store.load(), deps.vault, target=target, now=deps.clock())
+    return replace(
+        server, decision="proceed", status=fresh.status, expires_in_seconds=fresh.expires_in_seconds, next_action=None
+    )
+
+
+def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
+    account = deps.account
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
+    def profile_list(refresh_version: bool = False) -> ProfileListResult:
+        """List Olares profiles with their token status, like `olares-cli profile list`. Never returns a token.
+
+        refresh_version=true re-fetches the current profile's Olares version first (writes a cache).
+        """
+
+        def call() -> ProfileListResult:
+            warnings = []
+            if refresh_version:
+                try:
+                    account.refresh_version()
+                except AuthError as err:
+                    warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
+            config = account.store.load()
+            rows = profile_rows(config, deps.vault, now=deps.clock())
+            warnings.extend(row.warning for row in rows if row.warning)
+            legacy = deps.paths.legacy_tokens_file.exists()
+            hints = sorted({h for row in rows for h in environment_hints(str(row.status), deps.vault, legacy)})
+            current = config.current()
+            return ProfileListResult(
+                profiles=[_row_model(row) for row in rows],
+                current=current.display_name if current else None,
+                table=render_table(rows),
+                token_backend=deps.vault.backend,
+                warnings=warnings,
+                hints=hints,
+            )
+
+        return guard.run("profile_list", {"refresh_version": refresh_version}, call)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
+    def auth_readiness(profile: str | None = None, live: bool = False) -> ReadinessResult:
+        """The auth-readiness gate: may you run an Olares command now? Call it before any command.
+
+        decision=proceed on logged-in/expired (expired tokens refresh transparently); decision=stop on
+        never/invalidated/etc., with next_action naming the tool to call and the olares-cli command.
+        profile targets a profile by name or Olares ID without switching; live=true verifies with the server.
+        """
+
+        def call() -> ReadinessResult:
+            local = assess(account.store.load(), deps.vault, target=profile, now=deps.clock())
+            legacy = deps.paths.legacy_tokens_file.exists()
+            local = replace(local, hints=environment_hints(local.status, deps.vault, legacy))
+            if live and local.decision == "proceed":
+                local = _live_check(deps, local, profile)
+            return _readiness_model(local)
+
+        return guard.run("auth_readiness", {"profile": profile, "live": live}, call, profile=profile)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=False))
+    def profile_use(profile: str) -> ProfileUseResult:
+        """Switch the current profile (by name or Olares ID); "-" switches back to the previous one."""
+
+        def call() -> ProfileUseResult:
+            result = use_profile(account.store, profile)
+            return ProfileUseResult(
+                previous=result.previous or None,
+                current=result.current,
+                olares_id=result.profile.olares_id,
+                message=result.message,
+            )
+
+        return guard.run("profile_use", {"profile": profile}, call, profile=profile)
+
+    def confirm_removal(profile: str, ctx: Context) -> Elicit[RemoveConfirmation] | CannotAsk:
+        """Ask the human (form elicitation) before anything is removed; no client capability, no removal."""
+        caps = ctx.client_capabilities
+        elicitation = caps.elicitation if caps is not None else None
+        if elicitation is None or (elicitation.form is None and elicitation.url is not None):
+            return CannotAsk(why="no-elicitation")
+        if looks_like_secret(profile, guard.known_secrets()):
+            return CannotAsk(why="refused")  # never put a credential into a question shown to the human
+        try:
+            target = account.store.load().find_profile(profile)
+        except AuthError:
+            return CannotAsk(why="error")
+        if target is None:
+            return CannotAsk(why="not-found")
+        return Elicit(
+            f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored token "
+            "from this computer? Logging in again will need the password.",
+            RemoveConfirmation,
+        )
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=False))
+    def profile_remove(
+        profile: str,
+        confirmation: Annotated[ElicitationResult[RemoveConfirmation], Resolve(confirm_removal)],
+    ) -> ProfileRemoveResult:
+        """Remove a profile and its stored token. Destructive: proceeds only after the human confirms in the client.
+
+        If the client cannot ask the human, it refuses and returns the command the human can run themselves.
+        """
+
+        def call() -> ProfileRemoveResult:
+            command = f"olares-cli profile remove {profile}"
+            if not isinstance(confirmation, AcceptedElicitation):
+                raise ToolError(f"Not removed: the human chose {confirmation.action}. Nothing was changed.")
+            answer = confirmation.data
+            if isinstance(answer, CannotAsk):
+                if answer.why == "not-found":
+                    raise ProfileNotFound(profile)
+                if answer.why == "error":
+                    account.store.load()  # raises the real config error for the model to read
+                raise ToolError(
+                    "Not removed: this client cannot ask the human for confirmation, and removing a profile "
+                    f"needs it. The human can run it themselves: {command}"
+                )
+            if not answer.confirm:
+                raise ToolError("Not removed: the human did not confirm. Nothing was changed.")
+            result = remove_profile(account.store, deps.vault, profile)
+            return ProfileRemoveResult(
+                removed=result.removed.display_name,
+                olares_id=result.removed.olares_id,
+                current=result.current or None,
+                remaining=result.remaining,
+                lines=result.lines(),
+            )
+
+        return guard.run("profile_remove", {"profile": profile}, call, profile=profile)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
+    def profile_import(
+        olares_id: str,
+        refresh_token_env: str = "OLARES_REFRESH_TOKEN",  # noqa: S107 - a variable name
+        name: str | None = None,
+        auth_url_override: str | None = None,
+        local_url_prefix: str | None = None,
+        insecure_skip_verify: bool = False,
+        no_switch: bool = False,
+    ) -> ProfileImportResult:
+        """Import a refresh token from the MCP server's environment variable (never from an argument).
+
+        Like `olares-cli profile import`, but the token is read from refresh_token_env in the server's own
+        environment, so it never passes through the conversation. Exactly one /api/refresh call.
+        """
+        arguments = {
+            "olares_id": olares_id,
+            "refresh_token_env": refresh_token_env,
+            "name": name,
+            "auth_url_override": auth_url_override,
+            "local_url_prefix": local_url_prefix,
+            "insecure_skip_verify": insecure_skip_verify,
+            "no_switch": no_switch,
+        }
+
+        def call() -> ProfileImportResult:
+            if not ENV_NAME.fullmatch(refresh_token_env):
+                raise ToolError("refresh_token_env must be an environment variable name, e.g. OLARES_REFRESH_TOKEN")
+            token = deps.env.get(refresh_token_env, "").strip()
+            if not token:
+                raise ToolError(
+                    f"The environment variable {refresh_token_env} is not set in the MCP server's environment. "
+                    "Ask the human to set it where the server is launched (the client's MCP config `env`) and "
+                    "restart the server; never paste the token into the chat."
+                )
+            flags = ProfileFlags(
+                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify
+            )
+            endpoints = account.check_writable(flags, "import credentials for")
+            grant = account.redeem_refresh_token(flags, endpoints, token)
+            outcome = account.persist(
+                flags, grant, switch=not no_switch, headline=f"imported credentials for {olares_id} (profile: {{name}})"
+            )
+            return ProfileImportResult(
+                olares_id=olares_id,
+                profile=outcome.persisted.profile.display_name,
+                switched=outcome.persisted.switched,
+                previous_current=outcome.persisted.previous_current or None,
+                role=outcome.role or None,
+                lines=outcome.stdout,
+                warnings=outcome.stderr,
+            )
+
+        return guard.run("profile_import", arguments, call, profile=olares_id)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
+    def whoami(refresh: bool = False) -> WhoamiModel:
+        """The current profile's identity and role (from the cache, or from the server with refresh=true).
+
+        Goes through the refreshing transport: an expired access token is refreshed once, transparently.
+        """
+
+        def call() -> WhoamiModel:
+            result = account.whoami(refresh=refresh)
+            data = result.to_json()
+            return WhoamiModel(
+                olares_id=result.olares_id,
+                name=result.name or None,
+                role=result.role,
+                role_label=str(data.get("roleLabel") or "(unknown)"),
+                source="server" if result.source == "server" else "cache",
+                refreshed_at=result.refreshed_at or None,
+                previous_role=result.previous_role or None,
+                changed=result.changed,
+                lines=result.table_lines(),
+            )
+
+        return guard.run("whoami", {"refresh": refresh}, call)
+
+    @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False))
+    def explain_auth_error(
+        error_text: Annotated[str, Field(max_length=20_000, description="The error text, as printed")],
+    ) -> ErrorExplanation:
+        """Classify an olares-cli / Olares API auth error and give its one fix and retry guidance.
+
+        must_login is true only for not-logged-in and invalidated grants; never retry auth errors in a loop.
+        """
+
+        def call() -> ErrorExplanation:
+            diagnosis = classify(error_text)
+            entry = diagnosis.entry
+            return ErrorExplanation(
+                kind=entry.kind,
+                summary=entry.summary,
+                must_login=entry.must_login,
+                transient=entry.transient,
+                fix=diagnosis.fix,
+                agent_action=entry.agent_action,
+                retry=diagnosis.retry,
+                olares_id=diagnosis.olares_id,
+            )
+
+        return guard.run("explain_auth_error", {"error_text": error_text}, call, free_text=("error_text",))

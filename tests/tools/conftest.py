@@ -1,0 +1,100 @@
+"""Fixtures for MCP-level tests: a home seeded with a profile in every status, and clients in both eras."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from mcp import Client
+from mcp.types import ElicitRequestURLParams, ElicitResult
+
+from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.server.deps import Deps
+from tests.helpers import make_jwt
+
+NOW = time.time()
+# Canary values: unique strings that must never appear in any tool output, log or audit line.
+CANARY_ACCESS = make_jwt({"exp": int(NOW) + 86400, "username": "canary"})
+CANARY_REFRESH = "rt-CANARY-7f3a9b1c2d4e5f60718293a4b5c6d7e8"
+EXPIRED_ACCESS = make_jwt({"exp": int(NOW) - 60})
+EXPIRED_REFRESH = "rt-EXPIRED-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+DEAD_REFRESH = "rt-DEAD-99887766554433221100ffeeddccbbaa"
+
+STATUSES = {
+    "live@olares.com": "logged-in",
+    "stale@olares.com": "expired",
+    "dead@olares.com": "invalidated",
+    "new@olares.com": "never",
+    "odd@olares.com": "logged-in (unparseable token)",
+    "broken@olares.com": "unknown",
+    "app@olares.com": "pending",
+}
+
+
+def seed_every_status(paths: Paths, vault: BlobVault) -> None:
+    def change(config):
+        config.profiles = [Profile(olares_id) for olares_id in STATUSES]
+        config.profiles[0].name = "live"
+        config.profiles[6].managed = True
+        config.profiles[6].app_name = "lares"
+        config.current_profile = "live"
+
+    ConfigStore(paths).mutate(change)
+    vault.set(TokenRecord("live@olares.com", access_token=CANARY_ACCESS, refresh_token=CANARY_REFRESH))
+    vault.set(TokenRecord("stale@olares.com", access_token=EXPIRED_ACCESS, refresh_token=EXPIRED_REFRESH))
+    vault.set(TokenRecord("dead@olares.com", access_token=EXPIRED_ACCESS, refresh_token=DEAD_REFRESH))
+    vault.mark_invalidated("dead@olares.com", int(NOW * 1000))
+    vault.set(TokenRecord("odd@olares.com", access_token="not-a-jwt", refresh_token="rt-odd-123456789"))
+    vault.set(TokenRecord("broken@olares.com", access_token=CANARY_ACCESS))
+    vault.store.path_for("broken@olares.com").write_bytes(b"\x00" * 40)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def deps(paths: Paths, vault: BlobVault, olares_sim) -> Deps:
+    return Deps(
+        paths=paths,
+        vault=vault,
+        env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url},
+        audit_path=paths.audit_log,
+    )
+
+
+class Human:
+    """The person beside the client: answers elicitations as told, records what was asked."""
+
+    def __init__(self, action: str = "accept", confirm: bool = True) -> None:
+        self.action, self.confirm = action, confirm
+        self.asked: list[str] = []
+        self.urls: list[str] = []
+
+    async def __call__(self, context, params) -> ElicitResult:
+        if isinstance(params, ElicitRequestURLParams):
+            self.urls.append(params.url)
+            return ElicitResult(action=self.action)
+        self.asked.append(params.message)
+        if self.action != "accept":
+            return ElicitResult(action=self.action)
+        return ElicitResult(action="accept", content={"confirm": self.confirm})
+
+
+@pytest.fixture(params=["modern", "legacy"])
+def era(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def connect(deps: Deps, era: str) -> Callable[..., AsyncIterator[Client]]:
+    """``async with connect(human=Human()) as client`` in the parametrized protocol era."""
+
+    def make(human: Human | None = None, **kwargs) -> Client:
+        options = {"mode": "legacy"} if era == "legacy" else {}
+        if human is not None:
+            options["elicitation_callback"] = human
+        return Client(build_server(deps), **options, **kwargs)
+
+    return make
