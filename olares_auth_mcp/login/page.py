@@ -1,0 +1,339 @@
+"""The one-time loopback page where a human types the password (and the two-factor code).
+
+``SecretPageRegistry`` hands out, per login, one unguessable token (``token_urlsafe(32)``,
+256 bits) and its URL ``<base>/olares-login/<token>``. The URL serves that one login: it
+shows a password form, then a code form if the account asks for one; once the login
+ends (succeeded, failed, cancelled, expired) every request gets 410 Gone. An unknown
+token gets 404 with the very same body, so the page never tells whether a login exists.
+
+The page works without JavaScript (plain ``<form method="post">``) and serves no script.
+``_Guard`` checks every request before the app sees it: the ``Host`` must be
+``127.0.0.1:<port>`` or ``localhost:<port>`` of the socket it came in on (DNS rebinding),
+a POST's ``Origin``, when present, must be that same origin, and bodies are capped;
+every response carries ``SECURITY_HEADERS``. The password is handed to the backend and
+dropped: it never reaches a log, a response or an exception text.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Final, Protocol, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from olares_auth_mcp.login import _html
+from olares_auth_mcp.login.errors import (
+    EchoNotDisabled,
+    InvalidSecret,
+    LoginNotFound,
+    LoginStateError,
+    PageUnavailable,
+)
+from olares_auth_mcp.login.manager import LoginView, SecretKind
+from olares_auth_mcp.login.relay import LoginState
+
+__all__ = ["PAGE_PATH", "SECURITY_HEADERS", "PageBackend", "SecretPageRegistry", "build_secret_page_app"]
+
+logger = logging.getLogger(__name__)
+
+PAGE_PATH: Final = "/olares-login/{token}"
+SECURITY_HEADERS: Final = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+_LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost")
+_FORM_TYPE: Final = "application/x-www-form-urlencoded"
+_T = TypeVar("_T")
+
+
+class PageBackend(Protocol):
+    """What the page needs from the logins (``LoginManager`` is one; tests use a fake)."""
+
+    def view(self, login_id: str) -> LoginView: ...
+
+    def post_secret(self, login_id: str, kind: SecretKind, value: str) -> None: ...
+
+    def wait_settled(self, login_id: str, timeout: float) -> LoginView: ...
+
+
+class SecretPageRegistry:
+    """Tokens of the secret-entry page, each bound to one login and spent when it ends.
+
+    ``base_url`` is where the app is served (``SecretPageServer.start`` sets it; a host
+    app that mounts the page sets it itself). ``settle_timeout`` bounds how long a POST
+    waits for the login's next step, ``page_wait`` how long a GET waits for a prompt.
+    """
+
+    def __init__(
+        self,
+        backend: PageBackend,
+        *,
+        base_url: str | None = None,
+        settle_timeout: float = 30.0,
+        page_wait: float = 2.0,
+        max_body: int = 4096,
+        remember_spent: int = 1024,
+    ) -> None:
+        self.backend = backend
+        self.settle_timeout = settle_timeout
+        self.page_wait = page_wait
+        self.max_body = max_body
+        self._remember_spent = remember_spent
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}  # login_id -> token
+        self._logins: dict[bytes, str] = {}  # sha256(token) -> login_id; lookups never compare tokens
+        self._spent: OrderedDict[bytes, None] = OrderedDict()
+        self._base_url: str | None = None
+        if base_url is not None:
+            self.base_url = base_url
+
+    @property
+    def base_url(self) -> str | None:
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: str | None) -> None:
+        if url is None:
+            self._base_url = None
+            return
+        parts = urlsplit(url)
+        if parts.scheme != "http" or parts.hostname not in _LOOPBACK_NAMES or parts.port is None:
+            raise ValueError("the secret-entry page is served on http://127.0.0.1:<port> or localhost only")
+        self._base_url = url.rstrip("/")
+
+    def url_for(self, login_id: str) -> str:
+        """The page URL for this login (the same URL on every call while the login runs).
+
+        Raises:
+            PageUnavailable: no base URL (the page is not served).
+            LoginNotFound: no such login.
+            LoginStateError: the login has already ended.
+        """
+        if self._base_url is None:
+            raise PageUnavailable("it is not being served")
+        view = self.backend.view(login_id)
+        if view.state.is_final:
+            raise LoginStateError(view.state, "open the secret-entry page")
+        self._prune(keep=login_id)
+        return f"{self._base_url}{PAGE_PATH.format(token=self.issue(login_id))}"
+
+    def _prune(self, *, keep: str) -> None:
+        # spend the tokens of logins that ended (or were forgotten) without anyone visiting
+        with self._lock:
+            others = [i for i in self._tokens if i != keep]
+        for login_id in others:
+            try:
+                ended = self.backend.view(login_id).state.is_final
+            except LoginNotFound:
+                ended = True
+            if ended:
+                self.spend(login_id)
+
+    def issue(self, login_id: str) -> str:
+        """The token for this login, created on first use."""
+        with self._lock:
+            token = self._tokens.get(login_id)
+            if token is None:
+                token = secrets.token_urlsafe(32)
+                self._tokens[login_id] = token
+                self._logins[_digest(token)] = login_id
+            return token
+
+    def lookup(self, token: str) -> tuple[int, str | None]:
+        """``(200, login_id)`` for a live token, ``(410, None)`` for a spent one, ``(404, None)`` else."""
+        key = _digest(token)
+        with self._lock:
+            login_id = self._logins.get(key)
+            if login_id is not None:
+                return 200, login_id
+            return (410 if key in self._spent else 404), None
+
+    def spend(self, login_id: str) -> None:
+        """Invalidate the login's token for good (done when the login ends)."""
+        with self._lock:
+            token = self._tokens.pop(login_id, None)
+            if token is None:
+                return
+            key = _digest(token)
+            self._logins.pop(key, None)
+            self._spent[key] = None
+            while len(self._spent) > self._remember_spent:
+                self._spent.popitem(last=False)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+def build_secret_page_app(registry: SecretPageRegistry) -> Starlette:
+    """The page as a Starlette app: ``GET``/``POST`` ``/olares-login/{token}``, nothing else."""
+
+    async def login_page(request: Request) -> Response:
+        status, login_id = registry.lookup(request.path_params["token"])
+        if login_id is None:
+            return _invalid(status)
+        try:
+            if request.method == "POST":
+                return await _post(registry, request, login_id)
+            view = await _in_thread(registry.backend.wait_settled, login_id, registry.page_wait)
+        except LoginNotFound:
+            registry.spend(login_id)
+            return _invalid(410)
+        except Exception as exc:  # a secret may sit in a frame or message: log the type only
+            logger.error("secret-entry page: unexpected %s", type(exc).__name__)  # noqa: TRY400 - no traceback
+            return _html_response(_html.refused("Something went wrong. Ask your assistant."), 500)
+        return _render(registry, view, outcome=False)
+
+    return Starlette(
+        routes=[Route(PAGE_PATH, login_page, methods=["GET", "POST"])],
+        middleware=[Middleware(_Guard, max_body=registry.max_body)],
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != _FORM_TYPE:
+        return _html_response(_html.refused("Send the form from the login page."), 415)
+    body = bytearray()
+    async for chunk in request.stream():  # chunked bodies have no Content-Length for _Guard to check
+        body += chunk
+        if len(body) > registry.max_body:
+            return _html_response(_html.refused("The request is too large."), 413)
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=8)
+    except ValueError:  # UnicodeDecodeError's text quotes a byte of the body: never show or log it
+        return _html_response(_html.refused("The form could not be read."), 400)
+    submitted: list[tuple[SecretKind, str]] = [(k, fields[k][0]) for k in ("password", "code") if k in fields]
+    if len(submitted) != 1 or any(len(fields[k]) != 1 for k, _ in submitted):
+        return _html_response(_html.refused("The form could not be read."), 400)
+    kind, value = submitted[0]
+    if kind == "code":
+        value = "".join(value.split())  # "123 456" as some apps display it
+    try:
+        view = await _in_thread(_submit, registry, login_id, kind, value)
+    except InvalidSecret as exc:
+        view = await _in_thread(registry.backend.view, login_id)
+        return _render(registry, view, outcome=False, message=str(exc), status=422)
+    except LoginStateError:
+        view = await _in_thread(registry.backend.view, login_id)
+        return _render(registry, view, outcome=False, message="The login is not waiting for that.", status=409)
+    except EchoNotDisabled:
+        view = await _in_thread(registry.backend.view, login_id)
+    return _render(registry, view, outcome=True)
+
+
+def _submit(registry: SecretPageRegistry, login_id: str, kind: SecretKind, value: str) -> LoginView:
+    registry.backend.post_secret(login_id, kind, value)
+    return registry.backend.wait_settled(login_id, registry.settle_timeout)
+
+
+def _render(
+    registry: SecretPageRegistry, view: LoginView, *, outcome: bool, message: str | None = None, status: int = 200
+) -> Response:
+    """The page for the login's state; ``outcome``: this request's own submission ended it."""
+    state = view.state
+    if state.is_final:
+        registry.spend(view.login_id)
+        if outcome and state is LoginState.SUCCEEDED:
+            return _html_response(_html.succeeded(view.olares_id), 200)
+        if outcome and state is LoginState.FAILED:
+            return _html_response(_html.failed(view.olares_id, view.error), 200)
+        return _invalid(410)
+    if state is LoginState.AWAITING_PASSWORD:
+        if outcome and message is None:
+            message = "The password was not accepted. Try again."
+        return _html_response(_html.password_form(view.olares_id, message), status)
+    if state is LoginState.AWAITING_TOTP:
+        return _html_response(_html.code_form(view.olares_id, message), status)
+    if state is LoginState.AWAITING_INPUT:
+        return _html_response(_html.unknown_prompt(view.olares_id, view.prompt), status)
+    return _html_response(_html.working(view.olares_id), 200)  # starting / verifying
+
+
+async def _in_thread(fn: Callable[..., _T], *args: object) -> _T:
+    # the backend blocks on condition variables; keep the event loop free
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+
+
+def _html_response(body: str, status: int) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status)
+
+
+def _invalid(status: int) -> HTMLResponse:
+    return _html_response(_html.invalid_link(), status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404:
+        return _invalid(404)
+    return _html_response(_html.refused("This request is not supported."), status)
+
+
+class _Guard:
+    """Host (DNS rebinding), Origin (cross-site POST) and size checks, plus headers on every response."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        problem = self._problem(scope)
+        if problem is not None:
+            status, text = problem
+            await _html_response(_html.refused(text), status)(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+    def _problem(self, scope: Scope) -> tuple[int, str] | None:
+        headers = Headers(scope=scope)
+        server = scope.get("server")
+        hosts = headers.getlist("host")
+        if not server or len(hosts) != 1:
+            return 403, "This page only answers on this computer's loopback address."
+        allowed = {f"{name}:{server[1]}" for name in _LOOPBACK_NAMES}
+        host = hosts[0].lower()
+        if host not in allowed:
+            return 403, "This page only answers on this computer's loopback address."
+        if scope["method"] not in ("GET", "HEAD"):
+            origins = headers.getlist("origin")
+            if len(origins) > 1 or (origins and origins[0] != f"http://{host}"):
+                return 403, "The form must be sent from the login page itself."
+            if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+                return 403, "The form must be sent from the login page itself."
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return 413, "The request is too large."
+        return None

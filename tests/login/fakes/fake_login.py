@@ -1,0 +1,122 @@
+"""A stand-in for `olares-cli profile login`, with one scripted behaviour per ``--mode``.
+
+It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
+``password for <id>: `` (printed first, then echo is turned off, as Go's
+``term.ReadPassword`` does) and ``two-factor code for <id>: `` (echo left on).
+The expected secrets come from FAKE_PASSWORD and FAKE_TOTP. When
+FAKE_TIMING_FILE is set, "<event> <CLOCK_MONOTONIC seconds>" lines are appended
+to it just before the password prompt is written and just after the password
+is read (used by measure_latency.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import termios
+import time
+
+
+def _mark(event: str) -> None:
+    path = os.environ.get("FAKE_TIMING_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{event} {time.monotonic()}\n")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _read_line() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        _fail("read password: EOF")
+    return line.rstrip("\r\n")
+
+
+def _read_hidden(prompt_parts: list[str], pause: float = 0.0) -> str:
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    hidden = termios.tcgetattr(fd)
+    hidden[3] &= ~termios.ECHO
+    _mark("prompt")
+    for i, part in enumerate(prompt_parts):
+        if i and pause:
+            time.sleep(pause)
+        _write(part)
+    termios.tcsetattr(fd, termios.TCSANOW, hidden)
+    try:
+        secret = _read_line()
+        _mark("read")
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, old)
+    _write("\n")
+    return secret
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(1)
+
+
+def _check_password(secret: str) -> None:
+    if secret == "":
+        _fail("password is empty")
+    if secret != os.environ.get("FAKE_PASSWORD"):
+        _fail("login failed: invalid credentials")
+
+
+def _succeed(olares_id: str) -> None:
+    _write(f"logged in as {olares_id} (profile: {olares_id})\n")
+    sys.exit(0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--olares-id", required=True)
+    parser.add_argument("--mode", default="normal")
+    args = parser.parse_args()
+    olares_id: str = args.olares_id
+    prompt = f"password for {olares_id}: "
+    mode: str = args.mode
+
+    if mode == "die":
+        _fail("parse /home/alice/.olares-cli/config.json: unexpected end of JSON input")
+    if mode == "silent":
+        signal.pause()
+    if mode == "stubborn":  # ignores SIGTERM: cancel() has to escalate to SIGKILL
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _write("ready> ")  # an unknown prompt, printed only once SIGTERM is ignored
+        signal.pause()
+    if mode == "slow":
+        time.sleep(float(os.environ["FAKE_DELAY"]))
+    if mode == "echo-on":
+        _write(prompt)
+        _check_password(_read_line())
+        _succeed(olares_id)
+    if mode == "unknown":
+        _check_password(_read_hidden(["Enter the magic word: "]))
+        _succeed(olares_id)
+    if mode == "split":
+        parts = ["pass", "word for ", olares_id, ":", " "]
+        _check_password(_read_hidden(parts, pause=float(os.environ.get("FAKE_SPLIT_PAUSE", "0.02"))))
+        _succeed(olares_id)
+
+    _check_password(_read_hidden([prompt]))
+    if mode == "totp":
+        _write(f"two-factor code for {olares_id}: ")
+        code = _read_line().strip()
+        if code == "":
+            _fail("TOTP code is empty")
+        if code != os.environ.get("FAKE_TOTP"):
+            _fail("second-factor authentication failed: invalid code")
+    _succeed(olares_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The page's own logic against a scripted in-memory backend: the post_secret path without processes.
+
+Integration with real login processes is in test_page.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from olares_auth_mcp.login import (
+    InvalidSecret,
+    LoginNotFound,
+    LoginState,
+    LoginView,
+    SecretKind,
+    SecretPageRegistry,
+    SecretPageServer,
+)
+
+
+class FakeBackend:
+    """Logins as plain views; ``post_secret`` records what was typed and applies ``react``."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, LoginView] = {}
+        self.posted: list[tuple[str, SecretKind, str]] = []
+        self.react: Callable[[LoginView, SecretKind, str], LoginView] = lambda view, kind, value: replace(
+            view, state=LoginState.SUCCEEDED
+        )
+
+    def add(self, login_id: str, state: LoginState, *, olares_id: str = "bob@olares.com", **fields: str) -> None:
+        self.views[login_id] = LoginView(login_id, olares_id, state, fields.get("prompt", ""), fields.get("error"), 0)
+
+    def view(self, login_id: str) -> LoginView:
+        try:
+            return self.views[login_id]
+        except KeyError:
+            raise LoginNotFound(login_id) from None
+
+    def post_secret(self, login_id: str, kind: SecretKind, value: str) -> None:
+        view = self.view(login_id)
+        self.posted.append((login_id, kind, value))
+        self.views[login_id] = self.react(view, kind, value)
+
+    def wait_settled(self, login_id: str, timeout: float) -> LoginView:
+        return self.view(login_id)
+
+
+@pytest.fixture
+def backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def fake_page(backend: FakeBackend) -> Iterator[tuple[SecretPageRegistry, httpx.Client, str]]:
+    registry = SecretPageRegistry(backend)
+    with SecretPageServer(registry) as server, httpx.Client(timeout=10.0) as client:
+        assert server.base_url is not None
+        yield registry, client, server.base_url
+
+
+def test_post_hands_exactly_the_typed_password_to_the_backend(backend, fake_page):
+    """The form value reaches post_secret once, unchanged, and the next step is rendered."""
+    registry, client, base = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.react = lambda view, kind, value: replace(view, state=LoginState.AWAITING_TOTP)
+    url = registry.url_for("L1")
+    password = "pä ss+&=wörd%"
+    r = client.post(url, data={"password": password}, headers={"Origin": base})
+    assert backend.posted == [("L1", "password", password)]
+    assert 'autocomplete="one-time-code"' in r.text
+
+
+def test_code_spaces_are_removed_before_posting(backend, fake_page):
+    """A code typed as "123 456" is posted as "123456"."""
+    registry, client, base = fake_page
+    backend.add("L1", LoginState.AWAITING_TOTP)
+    client.post(registry.url_for("L1"), data={"code": " 123 456 "}, headers={"Origin": base})
+    assert backend.posted == [("L1", "code", "123456")]
+
+
+def test_same_url_for_the_same_login(backend, fake_page):
+    """url_for is stable per login, distinct across logins, and carries a 256-bit token."""
+    registry, _, base = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.add("L2", LoginState.AWAITING_PASSWORD)
+    assert registry.url_for("L1") == registry.url_for("L1")
+    assert registry.url_for("L1") != registry.url_for("L2")
+    assert re.fullmatch(re.escape(base) + r"/olares-login/[A-Za-z0-9_-]{43}", registry.url_for("L1"))
+    assert "L1" not in registry.url_for("L1")
+
+
+def test_still_verifying_page_reloads_itself(backend, fake_page):
+    """When the outcome is not known in time the page says so and refreshes (no script needed)."""
+    registry, client, base = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.react = lambda view, kind, value: replace(view, state=LoginState.VERIFYING)
+    r = client.post(registry.url_for("L1"), data={"password": "pw"}, headers={"Origin": base})
+    assert r.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in r.text
+    backend.add("L2", LoginState.STARTING)
+    assert "Please wait" in client.get(registry.url_for("L2")).text
+
+
+def test_everything_shown_is_escaped(backend, fake_page):
+    """Olares ID, prompt and error text are HTML-escaped."""
+    registry, client, base = fake_page
+    evil = "<script>alert(1)</script>"
+    backend.add("L1", LoginState.AWAITING_INPUT, olares_id=f"{evil}@x", prompt=f"{evil}: ")
+    r = client.get(registry.url_for("L1"))
+    assert evil not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    backend.add("L2", LoginState.AWAITING_PASSWORD)
+    backend.react = lambda view, kind, value: replace(view, state=LoginState.FAILED, error=f"bad {evil}")
+    r = client.post(registry.url_for("L2"), data={"password": "pw"}, headers={"Origin": base})
+    assert evil not in r.text
+    assert "bad &lt;script&gt;" in r.text
+
+
+def test_rejected_secret_redisplays_the_form_without_it(backend, fake_page):
+    """InvalidSecret from the backend re-shows the form with the reason, never the value."""
+    registry, client, base = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+
+    def refuse(view, kind, value):
+        raise InvalidSecret("it contains control characters or line breaks")
+
+    backend.react = refuse
+    r = client.post(registry.url_for("L1"), data={"password": "secret-value"}, headers={"Origin": base})
+    assert r.status_code == 422
+    assert "control characters" in r.text
+    assert "secret-value" not in r.text
+
+
+def test_a_reprompt_asks_again(backend, fake_page):
+    """If the program asks for the password again, the form comes back with a retry message."""
+    registry, client, base = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.react = lambda view, kind, value: view
+    r = client.post(registry.url_for("L1"), data={"password": "pw"}, headers={"Origin": base})
+    assert "not accepted" in r.text
+    assert 'type="password"' in r.text
+
+
+def test_backend_crash_reveals_nothing(backend, fake_page, caplog):
+    """An unexpected backend error is a bare 500; the log names only the exception type."""
+    registry, client, base = fake_page
+    caplog.set_level(logging.DEBUG)
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+
+    def crash(view, kind, value):
+        raise RuntimeError(f"boom {value}")
+
+    backend.react = crash
+    r = client.post(registry.url_for("L1"), data={"password": "canary-crash"}, headers={"Origin": base})
+    assert r.status_code == 500
+    assert "canary-crash" not in r.text
+    assert "canary-crash" not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+def test_forgotten_login_is_gone(backend, fake_page):
+    """A token whose login the backend no longer knows is 410, and stays 410."""
+    registry, client, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    url = registry.url_for("L1")
+    del backend.views["L1"]
+    assert client.get(url).status_code == 410
+    assert client.get(url).status_code == 410
+
+
+def test_final_state_spends_the_token_even_on_get(backend, fake_page):
+    """A login that ended elsewhere (e.g. cancelled by the agent) makes its URL 410."""
+    registry, client, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    url = registry.url_for("L1")
+    backend.add("L1", LoginState.CANCELLED)
+    assert client.get(url).status_code == 410
+    backend.add("L1", LoginState.AWAITING_PASSWORD)  # even if it somehow came back
+    assert client.get(url).status_code == 410
+
+
+def test_spent_tokens_are_remembered_within_a_bound(backend):
+    """Past remember_spent, the oldest spent tokens fall back to 404 (the body is identical anyway)."""
+    registry = SecretPageRegistry(backend, base_url="http://127.0.0.1:9", remember_spent=2)
+    tokens = []
+    for i in range(3):
+        backend.add(f"L{i}", LoginState.AWAITING_PASSWORD)
+        tokens.append(registry.issue(f"L{i}"))
+        registry.spend(f"L{i}")
+    assert [registry.lookup(t)[0] for t in tokens] == [404, 410, 410]
+
+
+def test_tokens_of_logins_that_ended_unvisited_are_spent(backend, fake_page):
+    """Handing out a new link spends the links of logins that ended without a visit."""
+    registry, _, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.add("L2", LoginState.AWAITING_PASSWORD)
+    old = registry.issue("L1")
+    backend.add("L1", LoginState.EXPIRED)
+    registry.url_for("L2")
+    assert registry.lookup(old) == (410, None)
+
+
+def test_stopping_the_server_withdraws_the_base_url(backend):
+    """After stop() the registry hands out no links to a page nobody serves."""
+    registry = SecretPageRegistry(backend)
+    server = SecretPageServer(registry)
+    base = server.start()
+    assert registry.base_url == base
+    server.stop()
+    assert registry.base_url is None
+    server.stop()
