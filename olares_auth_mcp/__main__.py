@@ -29,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from olares_auth_mcp.cli import run_profile
 
         return run_profile(args[1:])
+    if command == "demo":
+        from olares_auth_mcp.server.demo import main as demo_main
+
+        return demo_main(args[1:])
     if command == "sim":
         from olares_auth_mcp.sim import main as sim_main
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from mcp.server import MCPServer
 
 from olares_auth_mcp import __version__
+from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.prompts import register_guides, register_prompts
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.login import register_login_tools
 from olares_auth_mcp.tools.platform import register_platform_tools
 from olares_auth_mcp.tools.profiles import register_profile_tools, rows_json
 
-__all__ = ["INSTRUCTIONS", "build_server"]
+__all__ = ["INSTRUCTIONS", "build_server", "login_service"]
 
 INSTRUCTIONS = """\
 Handles the login identity of an Olares personal cloud, on the same files as olares-cli.
@@ -23,10 +27,35 @@ On any auth error: explain_auth_error, apply its one fix once; never retry auth 
 Read olares://guide/auth for the model and the rules."""
 
 
-def build_server(deps: Deps) -> MCPServer:
-    mcp = MCPServer("olares-auth-mcp", instructions=INSTRUCTIONS, version=__version__)
+def login_service(deps: Deps, guard: Guard) -> LoginService:
+    keychain = deps.paths.keychain_dir
+    data_dir = keychain.parent if deps.paths.platform != "darwin" and keychain.name == "olares-cli" else None
+    return LoginService(
+        env=deps.env,
+        home=deps.paths.home,
+        data_dir=data_dir,
+        redact=guard.redactor.text,
+        ttl=deps.login_timeout,
+        max_sessions=deps.max_logins,
+        clock=deps.login_clock,
+    )
+
+
+def build_server(deps: Deps, *, login: LoginService | None = None) -> MCPServer:
+    """The server; ``login`` is injected when the transport mounts its page (HTTP), else created here."""
     guard = Guard(deps)
+    service = login or login_service(deps, guard)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[None]:
+        try:
+            yield None
+        finally:
+            service.close()  # login processes never outlive the server
+
+    mcp = MCPServer("olares-auth-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan)
     register_profile_tools(mcp, guard, deps)
+    register_login_tools(mcp, guard, deps, service)
     register_platform_tools(mcp, guard)
     register_guides(mcp)
     register_prompts(mcp)

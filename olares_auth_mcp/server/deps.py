@@ -14,7 +14,9 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import TokenVault, default_vault
 from olares_auth_mcp.auth.wire import HttpFactory, default_http_factory
 
-__all__ = ["Deps"]
+__all__ = ["LOGIN_TIMEOUT_ENV", "Deps"]
+
+LOGIN_TIMEOUT_ENV = "OLARES_AUTH_MCP_LOGIN_TIMEOUT"  # seconds a login session lives (default 300)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Deps:
     audit_path: Path | None = None
     login_timeout: float = 300.0
     max_logins: int = 4
+    login_clock: Callable[[], float] = time.monotonic
     account: Account = field(init=False)
     audit: AuditLog = field(init=False)
 
@@ -41,4 +44,14 @@ class Deps:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Deps:
         env = dict(os.environ if env is None else env)
         paths = Paths.resolve(env)
-        return cls(paths=paths, vault=default_vault(paths), env=env, audit_path=paths.audit_log)
+        try:
+            login_timeout = float(env.get(LOGIN_TIMEOUT_ENV, "") or 300.0)
+        except ValueError:
+            login_timeout = 300.0
+        return cls(
+            paths=paths,
+            vault=default_vault(paths),
+            env=env,
+            audit_path=paths.audit_log,
+            login_timeout=min(max(login_timeout, 1.0), 3600.0),
+        )

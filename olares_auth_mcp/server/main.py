@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from mcp.server import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from olares_auth_mcp.server.app import build_server
@@ -25,6 +24,7 @@ __all__ = ["BearerGate", "http_app", "is_loopback", "serve"]
 
 TOKEN_ENV: Final = "OLARES_AUTH_MCP_BEARER_TOKEN"  # noqa: S105 - the name of the variable, not a token
 MIN_TOKEN_LENGTH: Final = 32
+PAGE_MOUNT: Final = "/olares-login-page"
 
 
 def is_loopback(host: str) -> bool:
@@ -75,13 +75,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines carry URLs; keep them out of logs
     args = _parser().parse_args(list(argv))
     deps = deps or Deps.from_env()
     if deps.paths.warning:
         print(deps.paths.warning, file=sys.stderr)
-    mcp = build_server(deps)
     if not args.http:
-        mcp.run()
+        build_server(deps).run()
         return 0
     token = deps.env.get(TOKEN_ENV, "")
     if not is_loopback(args.host):
@@ -99,12 +99,27 @@ def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
             return 2
     import uvicorn
 
-    app = http_app(mcp, host=args.host, token=token or None)
+    app = http_app(deps, host=args.host, port=args.port, token=token or None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 
-def http_app(mcp: MCPServer, *, host: str, token: str | None) -> ASGIApp:
-    """The streamable-HTTP ASGI app at ``/mcp``, behind the bearer gate when a token is set."""
-    app: ASGIApp = mcp.streamable_http_app(host=host)
+def http_app(deps: Deps, *, host: str, port: int, token: str | None) -> ASGIApp:
+    """The streamable-HTTP ASGI app at ``/mcp``, behind the bearer gate when a token is set.
+
+    On a loopback bind with a known port the secret-entry page is mounted on the same app at
+    ``/olares-login-page``; otherwise (a remote bind, or port 0) it gets its own 127.0.0.1 server.
+    """
+    from starlette.routing import Mount
+
+    from olares_auth_mcp.server.app import login_service
+    from olares_auth_mcp.tools._guard import Guard
+
+    service = login_service(deps, Guard(deps))
+    mcp = build_server(deps, login=service)
+    starlette_app = mcp.streamable_http_app(host=host)
+    if is_loopback(host) and port:
+        starlette_app.router.routes.append(Mount(PAGE_MOUNT, app=service.mount_app()))  # type: ignore[arg-type]
+        service.registry.base_url = f"http://{'127.0.0.1' if host != 'localhost' else host}:{port}{PAGE_MOUNT}"
+    app: ASGIApp = starlette_app
     return BearerGate(app, token) if token else app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -18,11 +18,13 @@ from pydantic import BaseModel
 
 from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
 from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
+from olares_auth_mcp.login.errors import LoginError
 from olares_auth_mcp.server.deps import Deps
 
 __all__ = ["Guard", "refusal_message"]
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 def refusal_message(argument: str) -> str:
@@ -91,6 +93,19 @@ class Guard:
         safe = {k: self.redactor.value(v) for k, v in arguments.items()}
         self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
 
+    def _refuse_secrets(self, tool: str, arguments: dict[str, Any], free_text: Iterable[str]) -> None:
+        try:
+            self.check_arguments(arguments, free_text=free_text)
+        except ToolError:
+            refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
+            self._audit(tool, None, "refused", refused)
+            raise
+
+    def _failed(self, tool: str, profile: str | None, arguments: dict[str, Any], err: Exception) -> ToolError:
+        kind = err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
+        self._audit(tool, profile, f"error:{kind}", arguments)
+        return ToolError(self.redactor.text(str(err)))
+
     def run(
         self,
         tool: str,
@@ -100,26 +115,37 @@ class Guard:
         profile: str | None = None,
         free_text: Iterable[str] = (),
     ) -> M:
-        """Check, call, redact, audit. ``AuthError`` becomes a redacted ``ToolError``."""
-        try:
-            self.check_arguments(arguments, free_text=free_text)
-        except ToolError:
-            refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
-            self._audit(tool, None, "refused", refused)
-            raise
+        """Check, call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``."""
+        self._refuse_secrets(tool, arguments, free_text)
         try:
             result = call()
-        except AuthError as err:
-            self._audit(tool, profile, f"error:{err.kind}", arguments)
-            raise ToolError(self.redactor.text(str(err))) from err
-        except ToolError as err:
-            self._audit(tool, profile, "error:tool", arguments)
-            raise ToolError(self.redactor.text(str(err))) from err
+        except (AuthError, LoginError, ToolError) as err:
+            raise self._failed(tool, profile, arguments, err) from err
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
             raise
         self._audit(tool, profile, "ok", arguments)
         return self.redact_model(result)
+
+    async def arun(
+        self,
+        tool: str,
+        arguments: dict[str, Any],
+        call: Callable[[], Awaitable[R]],
+        *,
+        profile: str | None = None,
+    ) -> R:
+        """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted."""
+        self._refuse_secrets(tool, arguments, ())
+        try:
+            result = await call()
+        except (AuthError, LoginError, ToolError) as err:
+            raise self._failed(tool, profile, arguments, err) from err
+        except Exception:
+            self._audit(tool, profile, "error:internal", arguments)
+            raise
+        self._audit(tool, profile, "ok" if isinstance(result, BaseModel) else "input-required", arguments)
+        return self.redact_model(result) if isinstance(result, BaseModel) else result
 
     def redact_model(self, result: M) -> M:
         dumped = result.model_dump(mode="json")

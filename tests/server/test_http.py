@@ -13,7 +13,6 @@ import pytest
 import uvicorn
 from mcp import Client
 
-from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.server.main import http_app
 from tests.conftest import cli_env
@@ -28,7 +27,7 @@ def run_http(deps: Deps, token: str | None) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     port = sock.getsockname()[1]
-    app = http_app(build_server(deps), host="127.0.0.1", token=token)
+    app = http_app(deps, host="127.0.0.1", port=port, token=token)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

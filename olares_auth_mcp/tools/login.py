@@ -1,0 +1,272 @@
+"""Login tools: start_login, login_status, login_submit_totp, login_cancel.
+
+The login runs in a pty (``login``), parked at its password prompt. The human types the
+password on a one-time loopback page whose URL reaches them by URL-mode elicitation
+(``ctx.elicit_url`` on 2025-11-25 connections, a hand-built ``InputRequiredResult`` on
+2026-07-28 ones) or, when the client cannot elicit URLs, in the result for the agent to
+show. Form-mode elicitation is never used for a secret. Success is read from the
+process's exit and the store, never from anything the model says.
+"""
+
+# No `from __future__ import annotations`: the SDK reads these signatures (Context, Annotated) at registration.
+
+import time
+from typing import Annotated, Literal
+
+import anyio.to_thread
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequiredResult
+from pydantic import BaseModel, Field
+
+from olares_auth_mcp.auth.errors import AlreadyAuthenticated, ExpiryUnknown
+from olares_auth_mcp.auth.profiles import ProfileFlags
+from olares_auth_mcp.auth.readiness import assess
+from olares_auth_mcp.login import LoginSession, LoginState
+from olares_auth_mcp.login.service import LoginFlags, LoginService
+from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.profiles import hints
+
+__all__ = ["LoginStatusResult", "register_login_tools"]
+
+PROMPT_TIMEOUT = 20.0  # how long start_login waits for the program to park at a prompt
+SETTLE_TIMEOUT = 30.0  # how long login_submit_totp waits for the verdict
+STATE_PREFIX = "login:"
+Delivery = Literal["elicitation", "result", "none"]
+
+
+class LoginStatusResult(BaseModel):
+    login_id: str | None = Field(description="Pass to login_status / login_submit_totp / login_cancel")
+    olares_id: str
+    state: str = Field(
+        description="awaiting_password, awaiting_totp, awaiting_input, verifying, succeeded, failed, cancelled, "
+        "expired, or already_authenticated (no login was started)"
+    )
+    prompt: str | None = Field(description="The prompt the login program shows now")
+    secret_entry_url: str | None = Field(
+        description="One-time loopback page where the human types the password / code; show it to the human"
+    )
+    url_delivery: Delivery = Field(description="How the URL reached the human: by the client (elicitation) or here")
+    next_step: str
+    output: str = Field(description="What the login program printed (redacted)")
+    exit_code: int | None
+    error: str | None
+    profile_status: str | None = Field(description="The profile's status in the store after the login ended")
+
+
+def _next_step(state: LoginState, delivery: Delivery, login_id: str) -> str:
+    wait = f"call login_status(login_id={login_id!r}, wait_seconds=60)"
+    if state is LoginState.AWAITING_PASSWORD:
+        where = "on the page the client opened" if delivery == "elicitation" else "on secret_entry_url (show it)"
+        return f"The human types the password {where} — never in chat. Then {wait}."
+    if state is LoginState.AWAITING_TOTP:
+        return (
+            "The login asks for the two-factor code: the human types it on the same page, or tells you the 6-8 "
+            f"digits for login_submit_totp. Then {wait}."
+        )
+    if state is LoginState.AWAITING_INPUT:
+        return "The login program shows a prompt this relay does not know; read `prompt` and tell the human."
+    if state in (LoginState.STARTING, LoginState.VERIFYING):
+        return f"The login is working; {wait}."
+    if state is LoginState.SUCCEEDED:
+        return "Logged in. Call auth_readiness to confirm, then continue."
+    if state is LoginState.FAILED:
+        return "The login failed: pass `error` to explain_auth_error and follow its fix once; do not loop."
+    return "The login ended without success; start a new one with start_login only if the human wants to."
+
+
+def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService) -> None:
+    manager = service.manager
+
+    def view(session: LoginSession, delivery: Delivery) -> LoginStatusResult:
+        snap = session.view()
+        url = None
+        if snap.state.is_awaiting and snap.state is not LoginState.AWAITING_INPUT:
+            url = service.registry.url_for(session.login_id)
+        elif snap.state.is_final:
+            service.registry.spend(session.login_id)
+        profile_status = None
+        if snap.state.is_final:
+            readiness = assess(deps.account.store.load(), deps.vault, target=session.olares_id, now=deps.clock())
+            profile_status = readiness.status
+        return LoginStatusResult(
+            login_id=session.login_id,
+            olares_id=session.olares_id,
+            state=str(snap.state),
+            prompt=snap.prompt or None,
+            secret_entry_url=url,
+            url_delivery=delivery if url else "none",
+            next_step=_next_step(snap.state, delivery, session.login_id),
+            output=session.output,
+            exit_code=session.exit_code,
+            error=snap.error,
+            profile_status=profile_status,
+        )
+
+    def url_capable(ctx: Context) -> bool:
+        caps = ctx.client_capabilities
+        return caps is not None and caps.elicitation is not None and caps.elicitation.url is not None
+
+    async def deliver(session: LoginSession, ctx: Context) -> LoginStatusResult | InputRequiredResult:
+        """Put the page URL in front of the human: URL elicitation when possible, else the result."""
+        service.page_base_url()
+        url = service.registry.url_for(session.login_id)
+        if not url_capable(ctx):
+            return view(session, "result")
+        message = (
+            f"Log in to Olares as {session.olares_id}: open this page on this computer and type the password "
+            "there. It is sent straight to the login program; the assistant never sees it."
+        )
+        if ctx.protocol_version == "2026-07-28":
+            params = ElicitRequestURLParams(message=message, url=url)
+            return InputRequiredResult(
+                input_requests={"secret_entry": ElicitRequest(params=params)},
+                request_state=STATE_PREFIX + session.login_id,
+            )
+        answer = await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)
+        return await after_consent(session.login_id, answer.action)
+
+    async def after_consent(login_id: str, action: str) -> LoginStatusResult:
+        session = manager.get(login_id)
+        if action == "accept":
+            return view(session, "elicitation")
+        await anyio.to_thread.run_sync(manager.cancel, login_id)
+        service.registry.spend(login_id)
+        result = view(session, "none")
+        result.next_step = f"The human chose {action} instead of opening the login page; the login was cancelled."
+        return result
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
+    async def start_login(
+        olares_id: str,
+        ctx: Context,
+        name: str | None = None,
+        auth_url_override: str | None = None,
+        local_url_prefix: str | None = None,
+        insecure_skip_verify: bool = False,
+        no_switch: bool = False,
+    ) -> LoginStatusResult | InputRequiredResult:
+        """Start an interactive Olares login for the human, without the password passing through you.
+
+        Runs the gate first (a still-valid token: nothing to do). Otherwise starts `profile login` in the
+        background, parked at its password prompt, and gets a one-time secret-entry page to the human.
+        Then poll login_status. A TOTP code may be relayed with login_submit_totp.
+        """
+        arguments = {
+            "olares_id": olares_id,
+            "name": name,
+            "auth_url_override": auth_url_override,
+            "local_url_prefix": local_url_prefix,
+            "insecure_skip_verify": insecure_skip_verify,
+            "no_switch": no_switch,
+        }
+
+        async def call() -> LoginStatusResult | InputRequiredResult:
+            state = ctx.request_state or ""
+            if state.startswith(STATE_PREFIX):  # the 2026-07-28 retry carrying the human's answer
+                answer = (ctx.input_responses or {}).get("secret_entry")
+                action = answer.action if isinstance(answer, ElicitResult) else "cancel"
+                return await after_consent(state.removeprefix(STATE_PREFIX), action)
+            flags = ProfileFlags(
+                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify
+            )
+            try:
+                deps.account.check_writable(flags, "log in as")
+            except (AlreadyAuthenticated, ExpiryUnknown) as err:
+                return LoginStatusResult(
+                    login_id=None,
+                    olares_id=olares_id,
+                    state="already_authenticated",
+                    prompt=None,
+                    secret_entry_url=None,
+                    url_delivery="none",
+                    next_step="Nothing to do: proceed (auth_readiness confirms). " + str(err).splitlines()[-1],
+                    output="",
+                    exit_code=None,
+                    error=str(err),
+                    profile_status="logged-in",
+                )
+            login_flags = LoginFlags(
+                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify, no_switch
+            )
+            session = manager.start(service.argv(login_flags), service.child_env(), olares_id)
+            await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
+            if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
+                return await deliver(session, ctx)
+            return view(session, "none")
+
+        return await guard.arun("start_login", arguments, call, profile=olares_id)
+
+    @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False))
+    async def login_status(
+        login_id: str,
+        ctx: Context,
+        wait_seconds: Annotated[int, Field(ge=0, le=120, description="Wait up to this long for a change")] = 0,
+    ) -> LoginStatusResult:
+        """The state of a login started with start_login; with wait_seconds, wait (with progress) for it to move on.
+
+        Returns when the login needs something (a code), ends (succeeded / failed / cancelled / expired), or the
+        wait is over. On success, profile_status is read from the store.
+        """
+
+        async def call() -> LoginStatusResult:
+            session = manager.get(login_id)
+            initial = session.state
+            started = time.monotonic()
+            while wait_seconds and not session.state.is_final:
+                current = session.state
+                if current != initial and current not in (LoginState.STARTING, LoginState.VERIFYING):
+                    break
+                left = wait_seconds - (time.monotonic() - started)
+                if left <= 0:
+                    break
+                await anyio.to_thread.run_sync(session.wait_for_change, min(1.0, left))
+                await ctx.report_progress(
+                    min(time.monotonic() - started, wait_seconds), wait_seconds, f"login {session.state}"
+                )
+            return view(manager.get(login_id), "none")
+
+        return await guard.arun("login_status", {"login_id": login_id, "wait_seconds": wait_seconds}, call)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
+    async def login_submit_totp(
+        login_id: str,
+        code: Annotated[str, Field(pattern=r"^[0-9]{6,8}$", description="The current 6-8 digit two-factor code")],
+    ) -> LoginStatusResult:
+        """Relay a two-factor code the human told you, only while the login asks for it (state awaiting_totp).
+
+        The code is short-lived and not a secret seed; it is never logged or stored. Passwords are never accepted.
+        """
+
+        async def call() -> LoginStatusResult:
+            session = manager.get(login_id)
+            if session.state is LoginState.AWAITING_PASSWORD:
+                raise ToolError(
+                    "Refused: the login is waiting for the password, which only the human types on the secret-entry "
+                    "page. Nothing was sent."
+                )
+            if session.state is not LoginState.AWAITING_TOTP:
+                raise ToolError(f"Refused: the login is {session.state}, not asking for a two-factor code.")
+            version = session.process.version
+            await anyio.to_thread.run_sync(session.process.send_totp, code)
+            await anyio.to_thread.run_sync(lambda: session.wait_for_change(SETTLE_TIMEOUT, since=version))
+            deadline = time.monotonic() + SETTLE_TIMEOUT
+            while session.state in (LoginState.VERIFYING, LoginState.STARTING) and time.monotonic() < deadline:
+                await anyio.to_thread.run_sync(session.wait_for_change, deadline - time.monotonic())
+            return view(session, "none")
+
+        # the code never reaches the audit log: it is replaced before the guard sees the arguments
+        return await guard.arun("login_submit_totp", {"login_id": login_id, "code": "[code]"}, call)
+
+    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=False))
+    async def login_cancel(login_id: str) -> LoginStatusResult:
+        """Stop a login: the process ends and its secret-entry page stops working."""
+
+        async def call() -> LoginStatusResult:
+            await anyio.to_thread.run_sync(manager.cancel, login_id)
+            service.registry.spend(login_id)
+            return view(manager.get(login_id), "none")
+
+        return await guard.arun("login_cancel", {"login_id": login_id}, call)
