@@ -22,7 +22,8 @@ import anyio
 import httpx
 import pyotp
 from mcp import Client, StdioServerParameters
-from mcp.types import ElicitRequestURLParams, ElicitResult
+from mcp.client import ClientRequestContext
+from mcp.types import ElicitRequestParams, ElicitRequestURLParams, ElicitResult, ErrorData
 
 from olares_auth_mcp.sim import Simulator, SimUser
 
@@ -78,7 +79,7 @@ async def _story(sim: Simulator, home: Path, password: str, totp_secret: str) ->
     }
     opened: list[str] = []
 
-    async def human(_context: Any, params: Any) -> ElicitResult:
+    async def human(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
         if isinstance(params, ElicitRequestURLParams):
             Narrator.show("client shows the human", params.message)
             Narrator.show("URL (loopback, one-time)", params.url)
