@@ -98,3 +98,16 @@ def seed_grant(account, olares_id: str, access: str, refresh: str, **profile_fie
 
     account.store.mutate(lambda c: (c.upsert(Profile(olares_id, **profile_fields)), c.set_current(olares_id)))
     account.vault.set(TokenRecord(olares_id, access_token=access, refresh_token=refresh, granted_at=1))
+
+
+@pytest.fixture
+def deps(paths: Paths, vault: BlobVault, olares_sim):
+    """Server dependencies on the isolated home, with service URLs pointing at the simulator."""
+    from olares_auth_mcp.server.deps import Deps
+
+    return Deps(
+        paths=paths,
+        vault=vault,
+        env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url},
+        audit_path=paths.audit_log,
+    )

@@ -223,6 +223,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 if left <= 0:
                     break
                 await anyio.to_thread.run_sync(session.wait_for_change, min(1.0, left))
+                session = manager.get(login_id)  # get() also expires a session whose time is up
                 await ctx.report_progress(
                     min(time.monotonic() - started, wait_seconds), wait_seconds, f"login {session.state}"
                 )

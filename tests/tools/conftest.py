@@ -54,16 +54,6 @@ def seed_every_status(paths: Paths, vault: BlobVault) -> None:
     vault.store.path_for("broken@olares.com").write_bytes(b"\x00" * 40)  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def deps(paths: Paths, vault: BlobVault, olares_sim) -> Deps:
-    return Deps(
-        paths=paths,
-        vault=vault,
-        env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url},
-        audit_path=paths.audit_log,
-    )
-
-
 class Human:
     """The person beside the client: answers elicitations as told, records what was asked."""
 
@@ -98,3 +88,24 @@ def connect(deps: Deps, era: str) -> Callable[..., AsyncIterator[Client]]:
         return Client(build_server(deps), **options, **kwargs)
 
     return make
+
+
+def type_into_page(url: str, field: str, value: str) -> tuple[int, str]:
+    """What the human's browser does: GET the page, POST the form same-origin. Returns (status, body)."""
+    import httpx
+
+    origin = url.split("/olares-login", 1)[0]
+    with httpx.Client(timeout=40) as browser:
+        assert browser.get(url).status_code == 200
+        answer = browser.post(url, data={field: value}, headers={"Origin": origin})
+    return answer.status_code, answer.text
+
+
+class FakeClock:
+    """Monotonic seconds that only move when the test says so (login session expiry)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -3,7 +3,8 @@
 It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
 ``password for <id>: `` (printed first, then echo is turned off, as Go's
 ``term.ReadPassword`` does) and ``two-factor code for <id>: `` (echo left on).
-The expected secrets come from FAKE_PASSWORD and FAKE_TOTP. When
+The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, a name that survives the
+server's filter of secret-looking variables) and FAKE_TOTP. When
 FAKE_TIMING_FILE is set, "<event> <CLOCK_MONOTONIC seconds>" lines are appended
 to it just before the password prompt is written and just after the password
 is read (used by measure_latency.py).
@@ -67,7 +68,7 @@ def _fail(message: str) -> None:
 def _check_password(secret: str) -> None:
     if secret == "":
         _fail("password is empty")
-    if secret != os.environ.get("FAKE_PASSWORD"):
+    if secret != os.environ.get("FAKE_PASSWORD", os.environ.get("FAKE_EXPECTED_INPUT")):
         _fail("login failed: invalid credentials")
 
 

@@ -1,0 +1,238 @@
+"""start_login / login_status / login_submit_totp / login_cancel through the in-memory MCP client, both eras,
+with our real `profile login` CLI in a pty against the simulator (and a fake login program for the swap)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+import httpx
+import pyotp
+import pytest
+from mcp import Client
+
+from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.server.app import build_server
+from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP
+from tests.tools.conftest import FakeClock, Human, type_into_page
+
+pytestmark = pytest.mark.anyio
+FAKE_LOGIN = Path(__file__).parents[1] / "login" / "fakes" / "fake_login.py"
+
+
+async def page(url: str, field: str, value: str) -> tuple[int, str]:
+    return await anyio.to_thread.run_sync(type_into_page, url, field, value)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_password_login_through_the_page(connect, vault, paths) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        assert (started["state"], started["url_delivery"]) == ("awaiting_password", "elicitation")
+        assert started["prompt"] == f"password for {ALICE}: "
+        assert human.urls and human.urls[0].startswith("http://127.0.0.1:")
+        assert human.asked == [], "form elicitation is never used for a password"
+        status, body = await page(human.urls[0], "password", ALICE_PASSWORD)
+        assert status == 200 and ALICE_PASSWORD not in body
+        done = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 20})
+        reused = await anyio.to_thread.run_sync(lambda: httpx.get(human.urls[0], timeout=10).status_code)
+    data = done.structured_content
+    assert (data["state"], data["exit_code"], data["profile_status"]) == ("succeeded", 0, "logged-in")
+    assert f"logged in as {ALICE} (profile: {ALICE})" in data["output"]
+    assert ALICE_PASSWORD not in data["output"]
+    assert vault.get(ALICE).refresh_token
+    assert ConfigStore(paths).load().current_profile == ALICE
+    assert reused == 410, "the page is single use"
+
+
+async def test_totp_login_with_the_code_relayed_by_the_agent(connect, olares_sim) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
+        status, body = await page(human.urls[0], "password", BOB_PASSWORD)
+        assert status == 200 and 'name="code"' in body
+        state = (await client.call_tool("login_status", {"login_id": login_id})).structured_content
+        assert state["state"] == "awaiting_totp" and state["secret_entry_url"] == human.urls[0]
+        done = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": pyotp.TOTP(BOB_TOTP).now()})
+    assert done.structured_content["state"] == "succeeded"
+    assert olares_sim.hits("/api/firstfactor") == 2, "interactive 2FA runs the first factor again"
+
+
+async def test_totp_login_with_the_code_typed_on_the_page(connect) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
+        await page(human.urls[0], "password", BOB_PASSWORD)
+        status, _ = await page(human.urls[0], "code", pyotp.TOTP(BOB_TOTP).now())
+        done = (await client.call_tool("login_status", {"login_id": login_id, "wait_seconds": 20})).structured_content
+    assert status == 200 and done["state"] == "succeeded" and done["profile_status"] == "logged-in"
+
+
+async def test_wrong_password_fails_and_explains(connect, paths) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        await page(human.urls[0], "password", "not-the-password")
+        done = (await client.call_tool("login_status", {"login_id": login_id, "wait_seconds": 20})).structured_content
+        why = (await client.call_tool("explain_auth_error", {"error_text": done["error"]})).structured_content
+    assert done["state"] == "failed" and done["exit_code"] == 1
+    assert done["error"].startswith("/api/firstfactor returned HTTP 401")
+    assert "not-the-password" not in done["output"]
+    assert (why["kind"], why["must_login"]) == ("bad_password", False)
+    assert not paths.config_file.exists()
+
+
+async def test_wrong_totp_fails(connect) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
+        await page(human.urls[0], "password", BOB_PASSWORD)
+        wrong = "000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111"
+        done = (await client.call_tool("login_submit_totp", {"login_id": login_id, "code": wrong})).structured_content
+    assert done["state"] == "failed"
+    assert "/api/secondfactor/totp returned HTTP 401" in done["error"]
+    assert wrong not in done["output"], "the relayed code is kept out of the output"
+
+
+async def test_cancel_ends_the_process_and_the_page(connect) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        done = (await client.call_tool("login_cancel", {"login_id": login_id})).structured_content
+        reused = await anyio.to_thread.run_sync(lambda: httpx.get(human.urls[0], timeout=10).status_code)
+    assert done["state"] == "cancelled" and done["secret_entry_url"] is None
+    assert reused == 410
+
+
+async def test_sessions_expire(deps, era) -> None:
+    clock = FakeClock()
+    human = Human()
+    server = build_server(replace(deps, login_clock=clock, login_timeout=300))
+    async with Client(server, elicitation_callback=human, **({"mode": "legacy"} if era == "legacy" else {})) as c:
+        login_id = (await c.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        clock.now += 301
+        done = (await c.call_tool("login_status", {"login_id": login_id})).structured_content
+        reused = await anyio.to_thread.run_sync(lambda: httpx.get(human.urls[0], timeout=10).status_code)
+    assert done["state"] == "expired"
+    assert reused == 410
+
+
+@pytest.mark.parametrize("action", ["decline", "cancel"])
+async def test_url_elicitation_declined_cancels_the_login(connect, action) -> None:
+    async with connect(human=Human(action)) as client:
+        done = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+    assert done["state"] == "cancelled"
+    assert action in done["next_step"]
+
+
+async def test_client_without_elicitation_gets_the_url_in_the_result(connect) -> None:
+    async with connect() as client:
+        started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        assert started["url_delivery"] == "result" and started["secret_entry_url"]
+        await page(started["secret_entry_url"], "password", ALICE_PASSWORD)
+        done = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 20})
+    assert done.structured_content["state"] == "succeeded"
+
+
+async def test_totp_relay_is_refused_at_the_password_prompt(connect, olares_sim) -> None:
+    async with connect() as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        refused = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": "123456"})
+        malformed = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": "hunter2!"})
+        state = (await client.call_tool("login_status", {"login_id": login_id})).structured_content["state"]
+        await client.call_tool("login_cancel", {"login_id": login_id})
+    assert refused.is_error and "waiting for the password" in refused.content[0].text
+    assert malformed.is_error and "hunter2!" not in malformed.content[0].text.replace("'hunter2!'", "")
+    assert state == "awaiting_password", "nothing was typed into the pty"
+    assert olares_sim.hits("/api/firstfactor") == 0
+
+
+async def test_already_authenticated_starts_no_process(connect, vault) -> None:
+    human = Human()
+    async with connect(human=human) as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        await page(human.urls[0], "password", ALICE_PASSWORD)
+        await client.call_tool("login_status", {"login_id": login_id, "wait_seconds": 20})
+        again = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+    assert (again["state"], again["login_id"]) == ("already_authenticated", None)
+    assert "already authenticated for" in again["error"]
+
+
+async def test_at_most_a_few_logins_run_at_once(deps, era) -> None:
+    server = build_server(replace(deps, max_logins=2))
+    async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
+        first = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        second = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content
+        third = await client.call_tool("start_login", {"olares_id": "carol@olares.com"})
+        assert third.is_error
+        for login in (first, second):
+            await client.call_tool("login_cancel", {"login_id": login["login_id"]})
+
+
+async def test_login_command_env_swaps_in_another_program(deps, era) -> None:
+    """OLARES_AUTH_MCP_LOGIN_COMMAND replaces our CLI (for the real olares-cli); here a fake login program."""
+    env = {
+        **deps.env,
+        "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE_LOGIN}",
+        "FAKE_EXPECTED_INPUT": "fake-pw-1",
+    }
+    server = build_server(replace(deps, env=env))
+    async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
+        started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        assert started["state"] == "awaiting_password"
+        await page(started["secret_entry_url"], "password", "fake-pw-1")
+        done = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 20})
+    assert done.structured_content["state"] == "succeeded"
+
+
+async def test_unknown_login_ids_are_readable_errors(connect) -> None:
+    async with connect() as client:
+        result = await client.call_tool("login_status", {"login_id": "nope"})
+    assert result.is_error
+
+
+def test_login_children_do_not_inherit_secret_variables(deps) -> None:
+    """The server may hold a refresh token or bearer token in its env; the login child never gets them."""
+    from olares_auth_mcp.server.app import login_service
+    from olares_auth_mcp.tools._guard import Guard
+
+    env = {
+        **deps.env,
+        "OLARES_REFRESH_TOKEN": "rt",
+        "OLARES_AUTH_MCP_BEARER_TOKEN": "b",
+        "MY_PASSWORD": "p",
+        "PATH": "/bin",
+    }
+    deps = replace(deps, env=env)
+    child = login_service(deps, Guard(deps)).child_env()
+    assert {"OLARES_REFRESH_TOKEN", "OLARES_AUTH_MCP_BEARER_TOKEN", "MY_PASSWORD"}.isdisjoint(child)
+    assert child["PATH"] == "/bin" and child["OLARES_CLI_HOME"] == str(deps.paths.home)
+
+
+async def test_login_status_sends_progress_while_waiting(connect) -> None:
+    """Nobody types the password: the wait runs out, with progress notifications along the way."""
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    async with connect() as client:
+        login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        status = await client.call_tool(
+            "login_status", {"login_id": login_id, "wait_seconds": 2}, progress_callback=on_progress
+        )
+        await client.call_tool("login_cancel", {"login_id": login_id})
+    assert status.structured_content["state"] == "awaiting_password"
+    assert progress and all(total == 2 for _, total, _ in progress)
+    assert "awaiting_password" in (progress[-1][2] or "")
