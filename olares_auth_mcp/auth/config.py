@@ -12,6 +12,7 @@ write without the lock (§1.6); its cache writers take the same lock.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,6 +269,25 @@ class ConfigStore:
     def __init__(self, paths: Paths, *, lock_timeout: float = 10.0) -> None:
         self.paths = paths
         self.lock_timeout = lock_timeout
+        self._snapshot: tuple[object, Config] | None = None
+
+    def snapshot(self) -> Config:
+        """The config for readers that never change it, re-parsed only when the file changed.
+
+        Every write is a rename of a new file, so (inode, mtime, size) changes with each one.
+        Callers must not mutate the result; ``mutate`` always re-reads from disk.
+        """
+        try:
+            st = os.stat(self.paths.config_file)
+            key: object = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        cached = self._snapshot
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1]
+        config = self.load()
+        self._snapshot = (key, config) if key is not None else None
+        return config
 
     def load(self) -> Config:
         """The current config; a missing file is an empty config.

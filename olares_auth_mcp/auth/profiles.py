@@ -34,6 +34,7 @@ __all__ = [
     "ensure_profile_writable",
     "lookup_record",
     "persist_grant",
+    "profile_row",
     "profile_rows",
     "remove_profile",
     "use_profile",
@@ -87,6 +88,11 @@ def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: floa
         has_refresh_token=bool(record and record.refresh_token),
         warning=None if error is None else f"warning: skipping stored token for {profile.olares_id}: {error}",
     )
+
+
+def profile_row(config: Config, profile: Profile, vault: TokenVault, *, now: float) -> ProfileRow:
+    """One row of ``profile list``, reading only that profile's token."""
+    return _row(profile, config.current(), vault, now)
 
 
 def profile_rows(config: Config, vault: TokenVault, *, now: float) -> list[ProfileRow]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from olares_auth_mcp.auth.config import Config
-from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import TokenVault
 
@@ -141,5 +141,4 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float)
                     "start_login", {"olares_id": "<olares-id>"}, "olares-cli profile login --olares-id <olares-id>"
                 ),
             )
-    row = next(r for r in profile_rows(config, vault, now=now) if r.olares_id == profile.olares_id)
-    return _for_row(row)
+    return _for_row(profile_row(config, profile, vault, now=now))

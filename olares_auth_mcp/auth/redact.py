@@ -47,18 +47,31 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
 
 
 class Redactor:
-    """Redacts strings (and nested JSON-like values) against the secrets ``secrets()`` returns now."""
+    """Redacts strings (and nested JSON-like values) against the secrets ``secrets()`` returns now.
+
+    All known values are matched by one alternation regex (longest first), compiled once per
+    distinct secret set, so a result is scanned once per string, not once per secret.
+    """
 
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
+        self._compiled: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
 
     def known(self) -> list[str]:
         return sorted({s for s in self._secrets() if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
+    def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
+        key = tuple(known)
+        if key != self._compiled[0]:
+            pattern = re.compile("|".join(map(re.escape, key))) if key else None
+            self._compiled = (key, pattern)
+        return self._compiled[1]
+
     def text(self, value: str, known: list[str] | None = None) -> str:
-        for secret in self.known() if known is None else known:
-            value = value.replace(secret, REDACTED)
-        return JWT_PATTERN.sub(REDACTED, value)
+        pattern = self._pattern(self.known() if known is None else known)
+        if pattern is not None and len(value) >= MIN_SECRET_LENGTH:
+            value = pattern.sub(REDACTED, value)
+        return JWT_PATTERN.sub(REDACTED, value) if "eyJ" in value else value
 
     def value(self, value: Any, known: list[str] | None = None) -> Any:
         """Redact every string inside dicts, lists and tuples."""

@@ -54,7 +54,8 @@ class Guard:
                 parts.append(None)
         try:
             with os.scandir(self.deps.paths.keychain_dir) as entries:
-                parts.extend(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+                listing = [(entry.name, entry.stat()) for entry in entries]
+            parts.extend(sorted((name, st.st_mtime_ns, st.st_size) for name, st in listing))
         except OSError:
             pass
         if not str(self.deps.vault.backend).startswith(("file", "system")):
@@ -69,7 +70,7 @@ class Guard:
                 return self._secrets
         secrets: list[str] = []
         try:
-            config = self.deps.account.store.load()
+            config = self.deps.account.store.snapshot()
         except AuthError:
             config = None
         for profile in config.profiles if config else []:
@@ -82,20 +83,25 @@ class Guard:
             self._fingerprint, self._secrets = fingerprint, secrets
         return secrets
 
-    def check_arguments(self, arguments: dict[str, Any], *, free_text: Iterable[str] = ()) -> None:
-        known = self.known_secrets()
+    def check_arguments(
+        self, arguments: dict[str, Any], *, free_text: Iterable[str] = (), known: list[str] | None = None
+    ) -> None:
+        known = self.known_secrets() if known is None else known
         free = set(free_text)
         for name, value in arguments.items():
             if isinstance(value, str) and looks_like_secret(value, known, identifier=name not in free):
                 raise ToolError(refusal_message(name))
 
-    def _audit(self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any]) -> None:
-        safe = {k: self.redactor.value(v) for k, v in arguments.items()}
+    def _audit(
+        self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any], known: list[str] | None = None
+    ) -> None:
+        known = self.redactor.known() if known is None else known
+        safe = {k: self.redactor.value(v, known) for k, v in arguments.items()}
         self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
 
     def _refuse_secrets(self, tool: str, arguments: dict[str, Any], free_text: Iterable[str]) -> None:
         try:
-            self.check_arguments(arguments, free_text=free_text)
+            self.check_arguments(arguments, free_text=free_text, known=self.known_secrets())
         except ToolError:
             refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
             self._audit(tool, None, "refused", refused)
@@ -124,8 +130,9 @@ class Guard:
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
             raise
-        self._audit(tool, profile, "ok", arguments)
-        return self.redact_model(result)
+        known = self.redactor.known()  # after the call: a login or refresh may have stored new tokens
+        self._audit(tool, profile, "ok", arguments, known)
+        return self.redact_model(result, known)
 
     async def arun(
         self,
@@ -144,10 +151,11 @@ class Guard:
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
             raise
-        self._audit(tool, profile, "ok" if isinstance(result, BaseModel) else "input-required", arguments)
-        return self.redact_model(result) if isinstance(result, BaseModel) else result
+        known = self.redactor.known()
+        self._audit(tool, profile, "ok" if isinstance(result, BaseModel) else "input-required", arguments, known)
+        return self.redact_model(result, known) if isinstance(result, BaseModel) else result
 
-    def redact_model(self, result: M) -> M:
+    def redact_model(self, result: M, known: list[str] | None = None) -> M:
         dumped = result.model_dump(mode="json")
-        cleaned = self.redactor.value(dumped)
+        cleaned = self.redactor.value(dumped, self.redactor.known() if known is None else known)
         return result if cleaned == dumped else type(result).model_validate(cleaned)

@@ -159,7 +159,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                     account.refresh_version()
                 except AuthError as err:
                     warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
-            config = account.store.load()
+            config = account.store.snapshot()
             rows = profile_rows(config, deps.vault, now=deps.clock())
             warnings.extend(row.warning for row in rows if row.warning)
             legacy = deps.paths.legacy_tokens_file.exists()
@@ -186,7 +186,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         """
 
         def call() -> ReadinessResult:
-            local = assess(account.store.load(), deps.vault, target=profile, now=deps.clock())
+            local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock())
             legacy = deps.paths.legacy_tokens_file.exists()
             local = replace(local, hints=environment_hints(local.status, deps.vault, legacy))
             if live and local.decision == "proceed":
