@@ -56,7 +56,7 @@ def bare(env: dict[str, str]) -> StdioServerParameters:
 
 def pct(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def row(label: str, values: Sequence[float], unit: str = "ms", scale: float = 1000.0) -> str:

@@ -15,7 +15,7 @@ import anyio
 from mcp import Client
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import bare, make_home, ours, row  # noqa: E402
+from _harness import bare, make_home, ours, row
 
 
 async def first_list(params) -> float:

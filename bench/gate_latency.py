@@ -17,7 +17,7 @@ import anyio
 from mcp import Client
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import bare, make_home, ours, row  # noqa: E402
+from _harness import bare, make_home, ours, row
 
 
 def rss_kib(pid: int) -> int:
