@@ -59,8 +59,10 @@ class Refresher:
         clock: Callable[[], float],
         *,
         lock_timeout: float = 30.0,
+        request_timeout: float = REFRESH_TIMEOUT,
     ) -> None:
         self.paths = paths
+        self.request_timeout = request_timeout
         self.vault = vault
         self.http = http
         self.clock = clock
@@ -110,7 +112,7 @@ class Refresher:
         record = self.vault.get(olares_id)
         if not record.refresh_token:
             raise NotLoggedIn(olares_id)
-        with self.http(insecure=insecure, timeout=REFRESH_TIMEOUT) as client:
+        with self.http(insecure=insecure, timeout=self.request_timeout) as client:
             try:
                 grant = refresh_grant(client, auth_url, record.refresh_token, record.access_token)
             except RefreshRejected as err:

@@ -12,7 +12,7 @@ from olares_auth_mcp import __version__
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.prompts import register_guides, register_prompts
 from olares_auth_mcp.server.deps import Deps
-from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools._guard import ArgumentScreen, Guard
 from olares_auth_mcp.tools.login import register_login_tools
 from olares_auth_mcp.tools.platform import register_platform_tools
 from olares_auth_mcp.tools.profiles import register_profile_tools, rows_json
@@ -53,7 +53,13 @@ def build_server(deps: Deps, *, login: LoginService | None = None) -> MCPServer:
         finally:
             service.close()  # login processes never outlive the server
 
-    mcp = MCPServer("olares-auth-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan)
+    mcp = MCPServer(
+        "olares-auth-mcp",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        middleware=[ArgumentScreen(guard)],
+    )
     register_profile_tools(mcp, guard, deps)
     register_login_tools(mcp, guard, deps, service)
     register_platform_tools(mcp, guard)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
@@ -21,7 +22,7 @@ from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
 from olares_auth_mcp.login.errors import LoginError
 from olares_auth_mcp.server.deps import Deps
 
-__all__ = ["Guard", "refusal_message"]
+__all__ = ["ArgumentScreen", "Guard", "refusal_message"]
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -159,3 +160,45 @@ class Guard:
         dumped = result.model_dump(mode="json")
         cleaned = self.redactor.value(dumped, self.redactor.known() if known is None else known)
         return result if cleaned == dumped else type(result).model_validate(cleaned)
+
+
+FREE_TEXT_ARGUMENTS: dict[str, frozenset[str]] = {"explain_auth_error": frozenset({"error_text"})}
+
+
+def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+class ArgumentScreen:
+    """Server middleware: refuses credential-looking ``tools/call`` arguments *before* the SDK validates them.
+
+    The SDK's validation errors quote the offending input; screening first means a token the model
+    put in any argument (even one of the wrong type) is never reflected by any later layer.
+    """
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        if ctx.method == "tools/call" and isinstance(ctx.params, dict):
+            tool = ctx.params.get("name")
+            arguments = ctx.params.get("arguments")
+            if isinstance(tool, str) and isinstance(arguments, dict):
+                free = FREE_TEXT_ARGUMENTS.get(tool, frozenset())
+                known = self.guard.known_secrets()
+                for path, value in _strings(arguments, ""):
+                    top = path.split(".", 1)[0].split("[", 1)[0]
+                    if looks_like_secret(value, known, identifier=top not in free):
+                        refused = {k: "[refused]" for k in arguments}
+                        self.guard._audit(tool, None, "refused", refused)
+                        return CallToolResult(
+                            content=[TextContent(type="text", text=refusal_message(top))], is_error=True
+                        )
+        return await call_next(ctx)
