@@ -5,6 +5,7 @@ Nothing may crash with anything but our typed errors, and nothing secret-looking
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -46,10 +47,8 @@ def test_jwt_parser_raises_only_jwt_errors(token: str) -> None:
 @given(JSONISH)
 def test_jwt_payload_of_any_json_is_handled(payload: object) -> None:
     token = f"{b64url(b'{}')}.{b64url(json.dumps(payload).encode())}.sig"
-    try:
+    with contextlib.suppress(JWTError):
         expires_at(token)
-    except JWTError:
-        pass
 
 
 @given(st.text(max_size=100))
