@@ -1,14 +1,21 @@
 """Gate latency: auth_readiness and profile_list (50 profiles) over one stdio session each, vs the bare
 server's no-op tool, interleaved call by call. Also the server's idle RSS after start and after the calls.
 
-Run: python bench/gate_latency.py [--calls 200]. Target: auth_readiness / no-op <= 1.5 at p50.
+Two clients, each the same for both servers:
+  * the SDK client, which re-validates every structured result against the tool's output schema with
+    jsonschema on the client side (the no-op's plain string skips that work);
+  * a raw JSON-RPC client (one line out, one line in), which measures the servers alone.
+
+Run: python bench/gate_latency.py [--calls 200]. Target: ratio to the no-op <= 1.5 at p50.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,7 +84,7 @@ async def main(calls: int) -> float:
     print(row("profile_list, 50 rows (ours)", results["profile_list"]))
     print(row("no-op tool (bare MCPServer)", results["noop"]))
     print(f"  ratio auth_readiness / no-op at p50: {gate:.2f}  (target <= 1.5)")
-    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}  (50 AES-GCM decryptions per call)")
+    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}  (includes the SDK client's jsonschema check)")
     print("idle memory (VmRSS)")
     for name, (before, after) in memory.items():
         print(
@@ -87,8 +94,78 @@ async def main(calls: int) -> float:
     return gate
 
 
+class RawClient:
+    """JSON-RPC 2.0 over a server's stdio, one request at a time (2025-11-25 handshake)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.next_id = 0
+        self.request(
+            "initialize",
+            {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}},
+        )
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        assert self.proc.stdout is not None
+        while True:
+            reply = json.loads(self.proc.stdout.readline())
+            if reply.get("id") == self.next_id:
+                return reply
+
+    def timed_call(self, tool: str) -> float:
+        started = time.perf_counter()
+        reply = self.request("tools/call", {"name": tool, "arguments": {}})
+        elapsed = time.perf_counter() - started
+        assert not reply["result"].get("isError"), reply
+        return elapsed
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+def raw_client_run(calls: int) -> tuple[float, float]:
+    _, env = make_home(profiles=50)
+    mine = RawClient([sys.executable, "-m", "olares_auth_mcp"], env)
+    base = RawClient([sys.executable, str(Path(__file__).parent / "bare_server.py")], env)
+    results: dict[str, list[float]] = {"auth_readiness": [], "profile_list": [], "noop": []}
+    try:
+        for _ in range(10):
+            mine.timed_call("auth_readiness")
+            mine.timed_call("profile_list")
+            base.timed_call("noop")
+        for _ in range(calls):
+            results["noop"].append(base.timed_call("noop"))
+            results["auth_readiness"].append(mine.timed_call("auth_readiness"))
+            results["profile_list"].append(mine.timed_call("profile_list"))
+    finally:
+        mine.close()
+        base.close()
+    base_p50 = statistics.median(results["noop"])
+    gate = statistics.median(results["auth_readiness"]) / base_p50
+    listing = statistics.median(results["profile_list"]) / base_p50
+    print(f"\nsame measurement with a raw JSON-RPC client (no client-side schema validation), {calls} calls")
+    print(row("auth_readiness (ours)", results["auth_readiness"]))
+    print(row("profile_list, 50 rows (ours)", results["profile_list"]))
+    print(row("no-op tool (bare MCPServer)", results["noop"]))
+    print(f"  ratio auth_readiness / no-op at p50: {gate:.2f}  (target <= 1.5)")
+    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}")
+    return gate, listing
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200)
-    ratio = anyio.run(main, parser.parse_args().calls)
-    sys.exit(0 if ratio <= 1.5 else 1)
+    calls = parser.parse_args().calls
+    ratio = anyio.run(main, calls)
+    raw_gate, _ = raw_client_run(calls)
+    sys.exit(0 if ratio <= 1.5 and raw_gate <= 1.5 else 1)

@@ -56,9 +56,19 @@ class Redactor:
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
         self._compiled: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
+        self._sorted: tuple[object, list[str]] = (None, [])
 
-    def known(self) -> list[str]:
-        return sorted({s for s in self._secrets() if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+    def known(self, source: Iterable[str] | None = None) -> list[str]:
+        """The redactable secrets, longest first (re-sorted only when the provider's list changes).
+
+        ``source`` uses a list already fetched from the provider instead of asking it again.
+        """
+        source = self._secrets() if source is None else source
+        if source is self._sorted[0]:
+            return self._sorted[1]
+        ordered = sorted({s for s in source if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self._sorted = (source, ordered)
+        return ordered
 
     def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
         key = tuple(known)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -26,6 +27,10 @@ __all__ = ["ArgumentScreen", "Guard", "refusal_message"]
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
+
+# The secrets the ArgumentScreen just checked this request's arguments against: the tool's own
+# argument check reuses them (same moment, same answer) instead of fingerprinting the vault again.
+_SCREENED: ContextVar[list[str] | None] = ContextVar("olares_screened_secrets", default=None)
 
 
 def refusal_message(argument: str) -> str:
@@ -45,18 +50,22 @@ class Guard:
         self.redactor = Redactor(self.known_secrets)
 
     def _vault_fingerprint(self) -> object:
-        """Cheap change detection (stat only) so secrets are re-read only when something was written."""
+        """Cheap change detection, so secrets are re-read only when something was written.
+
+        Every write of config.json or of a token file is a rename of a freshly created file, so the
+        inode behind each name changes with every write. ``readdir`` reports those inodes (``d_ino``)
+        without a ``stat`` per file; the directory's own mtime is added as a second witness.
+        """
         parts: list[object] = []
         for path in (self.deps.paths.config_file, self.deps.paths.keychain_dir):
             try:
                 st = os.stat(path)
-                parts.append((st.st_mtime_ns, st.st_size, st.st_ino))
+                parts.append((st.st_ino, st.st_mtime_ns, st.st_size))
             except OSError:
                 parts.append(None)
         try:
             with os.scandir(self.deps.paths.keychain_dir) as entries:
-                listing = [(entry.name, entry.stat()) for entry in entries]
-            parts.extend(sorted((name, st.st_mtime_ns, st.st_size) for name, st in listing))
+                parts.extend(sorted((entry.name, entry.inode()) for entry in entries))
         except OSError:
             pass
         if not str(self.deps.vault.backend).startswith(("file", "system")):
@@ -100,13 +109,15 @@ class Guard:
         safe = {k: self.redactor.value(v, known) for k, v in arguments.items()}
         self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
 
-    def _refuse_secrets(self, tool: str, arguments: dict[str, Any], free_text: Iterable[str]) -> None:
+    def _refuse_secrets(self, tool: str, arguments: dict[str, Any], free_text: Iterable[str]) -> list[str]:
+        known = _SCREENED.get() or self.known_secrets()
         try:
-            self.check_arguments(arguments, free_text=free_text, known=self.known_secrets())
+            self.check_arguments(arguments, free_text=free_text, known=known)
         except ToolError:
             refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
             self._audit(tool, None, "refused", refused)
             raise
+        return known
 
     def _failed(self, tool: str, profile: str | None, arguments: dict[str, Any], err: Exception) -> ToolError:
         kind = err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
@@ -121,9 +132,14 @@ class Guard:
         *,
         profile: str | None = None,
         free_text: Iterable[str] = (),
+        stores_tokens: bool = True,
     ) -> M:
-        """Check, call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``."""
-        self._refuse_secrets(tool, arguments, free_text)
+        """Check, call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``.
+
+        ``stores_tokens=False`` declares that the call cannot write a token (no login, import or
+        refresh), so the secrets read before the call still cover everything it could return.
+        """
+        before = self._refuse_secrets(tool, arguments, free_text)
         try:
             result = call()
         except (AuthError, LoginError, ToolError) as err:
@@ -131,7 +147,8 @@ class Guard:
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
             raise
-        known = self.redactor.known()  # after the call: a login or refresh may have stored new tokens
+        # after a call that may store tokens (login, import, refresh), look again
+        known = self.redactor.known() if stores_tokens else self.redactor.known(before)
         self._audit(tool, profile, "ok", arguments, known)
         return self.redact_model(result, known)
 

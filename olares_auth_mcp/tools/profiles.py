@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from typing import Annotated
 
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
@@ -174,10 +175,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 hints=hints,
             )
 
-        return guard.run("profile_list", {"refresh_version": refresh_version}, call)
+        return guard.run("profile_list", {"refresh_version": refresh_version}, call, stores_tokens=refresh_version)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    def auth_readiness(profile: str | None = None, live: bool = False) -> ReadinessResult:
+    async def auth_readiness(profile: str | None = None, live: bool = False) -> ReadinessResult:
         """The auth-readiness gate: may you run an Olares command now? Call it before any command.
 
         decision=proceed on logged-in/expired (expired tokens refresh transparently); decision=stop on
@@ -193,7 +194,14 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 local = _live_check(deps, local, profile)
             return _readiness_model(local)
 
-        return guard.run("auth_readiness", {"profile": profile, "live": live}, call, profile=profile)
+        def gated() -> ReadinessResult:
+            return guard.run(
+                "auth_readiness", {"profile": profile, "live": live}, call, profile=profile, stores_tokens=live
+            )
+
+        if live:  # network I/O: keep it off the event loop
+            return await anyio.to_thread.run_sync(gated)
+        return gated()  # a few local file reads (~0.15 ms): cheaper inline than a hop to a worker thread
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=False))
     def profile_use(profile: str) -> ProfileUseResult:
@@ -208,7 +216,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 message=result.message,
             )
 
-        return guard.run("profile_use", {"profile": profile}, call, profile=profile)
+        return guard.run("profile_use", {"profile": profile}, call, profile=profile, stores_tokens=False)
 
     def confirm_removal(profile: str, ctx: Context) -> Elicit[RemoveConfirmation] | CannotAsk:
         """Ask the human (form elicitation) before anything is removed; no client capability, no removal."""
@@ -369,4 +377,6 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 olares_id=diagnosis.olares_id,
             )
 
-        return guard.run("explain_auth_error", {"error_text": error_text}, call, free_text=("error_text",))
+        return guard.run(
+            "explain_auth_error", {"error_text": error_text}, call, free_text=("error_text",), stores_tokens=False
+        )
