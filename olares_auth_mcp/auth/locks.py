@@ -21,7 +21,7 @@ from pathlib import Path
 
 from olares_auth_mcp.auth._fs import make_private_dirs
 
-__all__ = ["flock_exclusive"]
+__all__ = ["flock_exclusive", "wait_while_locked"]
 
 
 def _open_lock_file(path: Path) -> int:
@@ -29,15 +29,15 @@ def _open_lock_file(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
-def _try_lock(fd: int) -> bool:
+def _try_lock(fd: int, mode: int = fcntl.LOCK_EX) -> bool:
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
 
 
-def _wait_for_lock(path: Path, timeout: float) -> int | None:
+def _wait_for_lock(path: Path, timeout: float, mode: int = fcntl.LOCK_EX) -> int | None:
     """Block on the lock in a helper thread; return its fd, or None after ``timeout`` seconds."""
     handed_over = threading.Event()
     guard = threading.Lock()
@@ -46,7 +46,7 @@ def _wait_for_lock(path: Path, timeout: float) -> int | None:
     def wait() -> None:
         fd = _open_lock_file(path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, mode)
         except OSError:
             os.close(fd)
             return
@@ -86,3 +86,21 @@ def flock_exclusive(path: Path, timeout: float, on_timeout: Callable[[], Excepti
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def wait_while_locked(path: Path, timeout: float) -> bool:
+    """Wait until nobody holds ``path`` exclusively (a shared lock, taken and dropped); False on timeout.
+
+    Every caller that waits here wakes at the same moment when the exclusive holder releases,
+    instead of queueing one by one for the exclusive lock.
+    """
+    fd = _open_lock_file(path)
+    if _try_lock(fd, fcntl.LOCK_SH):
+        os.close(fd)
+        return True
+    os.close(fd)
+    waited = _wait_for_lock(path, timeout, fcntl.LOCK_SH)
+    if waited is None:
+        return False
+    os.close(waited)
+    return True

@@ -33,7 +33,7 @@ from olares_auth_mcp.auth.errors import (
     VaultError,
 )
 from olares_auth_mcp.auth.jwt import expires_at, is_expired
-from olares_auth_mcp.auth.locks import flock_exclusive
+from olares_auth_mcp.auth.locks import flock_exclusive, wait_while_locked
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
@@ -49,7 +49,11 @@ REFRESH_TIMEOUT = 15.0
 
 
 class Refresher:
-    """Refreshes one profile's access token, at most once per stale token."""
+    """Refreshes one profile's access token, at most once per stale token.
+
+    In a process: threads asking to refresh the same stale token while a refresh of it runs join that
+    refresh (single-flight); other callers take the per-ID lock. Across processes: the flock.
+    """
 
     def __init__(
         self,
@@ -69,6 +73,7 @@ class Refresher:
         self.lock_timeout = lock_timeout
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
+        self._flights: dict[str, _Flight] = {}
 
     def _lock_for(self, olares_id: str) -> threading.Lock:
         with self._guard:
@@ -97,16 +102,46 @@ class Refresher:
             LockTimeout: another process held the refresh lock past the timeout.
             RefreshFailed: transient failure; nothing is stamped.
         """
+        with self._guard:
+            flight = self._flights.get(olares_id)
+            joined = flight is not None and flight.stale == current
+            if not joined:
+                flight = None
+        if flight is not None:
+            return flight.wait(self.lock_timeout + self.request_timeout + 5, olares_id)
         with self._lock_for(olares_id):
+            own = _Flight(current)
+            with self._guard:
+                self._flights[olares_id] = own
+            try:
+                token = self._refresh_serialized(olares_id, auth_url, current, insecure)
+            except AuthError as err:
+                own.finish(err)
+                raise
+            else:
+                own.finish(token)
+                return token
+            finally:
+                with self._guard:
+                    if self._flights.get(olares_id) is own:
+                        del self._flights[olares_id]
+
+    def _refresh_serialized(self, olares_id: str, auth_url: str, current: str, insecure: bool) -> str:
+        fresh = self._already_fresh(olares_id, current)
+        if fresh is not None:
+            return fresh
+        lock = self.paths.refresh_lock(olares_id)
+        # If another process is refreshing right now, wait for it alongside every other waiter, then look
+        # again: most callers find the new token here and never queue for the exclusive lock.
+        if wait_while_locked(lock, self.lock_timeout):
             fresh = self._already_fresh(olares_id, current)
             if fresh is not None:
                 return fresh
-            lock = self.paths.refresh_lock(olares_id)
-            with flock_exclusive(lock, self.lock_timeout, lambda: LockTimeout(olares_id)):
-                fresh = self._already_fresh(olares_id, current)
-                if fresh is not None:
-                    return fresh
-                return self._refresh_locked(olares_id, auth_url, insecure)
+        with flock_exclusive(lock, self.lock_timeout, lambda: LockTimeout(olares_id)):
+            fresh = self._already_fresh(olares_id, current)
+            if fresh is not None:
+                return fresh
+            return self._refresh_locked(olares_id, auth_url, insecure)
 
     def _refresh_locked(self, olares_id: str, auth_url: str, insecure: bool) -> str:
         record = self.vault.get(olares_id)
@@ -139,6 +174,31 @@ class Refresher:
         except VaultError as err:
             raise AuthError(f"persist refreshed token: {err}") from err
         return grant.access_token
+
+
+class _Flight:
+    """One refresh of one stale token in this process; threads that arrive meanwhile share its outcome.
+
+    Only callers that arrive while it runs join it, so what they get was computed after they asked:
+    never staler than re-reading the store themselves. Later callers re-read the store as usual.
+    """
+
+    def __init__(self, stale: str) -> None:
+        self.stale = stale
+        self._done = threading.Event()
+        self._outcome: str | AuthError | None = None
+
+    def finish(self, outcome: str | AuthError) -> None:
+        self._outcome = outcome
+        self._done.set()
+
+    def wait(self, timeout: float, olares_id: str) -> str:
+        if not self._done.wait(timeout):
+            raise LockTimeout(olares_id)
+        if isinstance(self._outcome, AuthError):
+            raise self._outcome
+        assert isinstance(self._outcome, str)  # noqa: S101 - finish() always sets one of the two
+        return self._outcome
 
 
 class TokenCell:

@@ -221,3 +221,13 @@ def test_auth_status_surviving_the_retry_is_reported_once(account, olares_sim, s
         account.whoami(refresh=True)
     assert olares_sim.hits("/api/backend/v1/user-info") == 2, "exactly one retry, no loop"
     assert olares_sim.hits("/api/refresh") == 1
+
+
+def test_a_finished_refresh_is_not_replayed_to_later_callers(account, olares_sim, stale) -> None:
+    """Single-flight shares an outcome only with callers that arrived while it ran: a later caller re-reads
+    the store, so it sees that another process invalidated the grant meanwhile."""
+    _refresh(account, stale)
+    account.vault.mark_invalidated(ALICE, 1_800_000_000_000)  # another process saw the grant die
+    with pytest.raises(TokenInvalidated):
+        _refresh(account, stale)
+    assert olares_sim.hits("/api/refresh") == 1
