@@ -111,3 +111,13 @@ def deps(paths: Paths, vault: BlobVault, olares_sim):
         env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url},
         audit_path=paths.audit_log,
     )
+
+
+@pytest.fixture
+def stale(account, olares_sim):
+    """Alice logged in; the server then treats her access token as expired. Returns that token."""
+    access, refresh = olares_sim.issue_tokens(ALICE)
+    seed_grant(account, ALICE, access, refresh)
+    olares_sim.expire_access_tokens()
+    olares_sim.reset_counters()
+    return access

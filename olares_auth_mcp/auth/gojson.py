@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 __all__ = [
@@ -176,7 +176,3 @@ def decode_fields(
             continue
         known[name] = fields[name](value, f"{struct}.{name}")
     return known, unknown
-
-
-def iter_pairs(items: Iterable[tuple[str, Any]]) -> Pairs:
-    return Pairs(items)

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from olares_auth_mcp.auth.errors import UsageError
 
-__all__ = ["CobraParser", "exact_args", "no_args"]
+__all__ = ["CobraParser", "exact_args", "no_args", "output_format"]
 
 
 class CobraParser(argparse.ArgumentParser):
@@ -29,3 +29,10 @@ def no_args(values: list[str], command: str) -> None:
     """cobra ``NoArgs``."""
     if values:
         raise UsageError(f'unknown command "{values[0]}" for "{command}"')
+
+
+def output_format(value: str) -> str:
+    """``-o/--output``: ``table`` or ``json`` (olares-cli's message otherwise)."""
+    if value not in ("table", "json"):
+        raise UsageError(f'unsupported --output "{value}" (allowed: table, json)')
+    return value

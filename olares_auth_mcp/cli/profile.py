@@ -6,9 +6,8 @@ import json
 import sys
 from typing import TextIO
 
-from olares_auth_mcp.auth.errors import UsageError
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.cli._args import CobraParser, exact_args, no_args
+from olares_auth_mcp.cli._args import CobraParser, exact_args, no_args, output_format
 from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._table import tabwrite
 
@@ -53,8 +52,7 @@ def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Te
     parser.add_argument("-o", "--output", default="table", help="table (default) or json")
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile list")
-    if args.output not in ("table", "json"):
-        raise UsageError(f'unsupported --output "{args.output}" (allowed: table, json)')
+    output_format(args.output)
     if args.refresh_version:
         from olares_auth_mcp.cli.remote import refresh_version_warning
 

@@ -16,7 +16,7 @@ from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import AuthError, InputError, TOTPRequired, UsageError
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.auth.wire import default_http_factory
-from olares_auth_mcp.cli._args import CobraParser, no_args
+from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
 from olares_auth_mcp.cli._context import CliContext
 
 __all__ = ["cmd_import", "cmd_login", "cmd_whoami", "refresh_version_warning"]
@@ -176,8 +176,7 @@ def cmd_whoami(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> in
     parser.add_argument("-o", "--output", default="table", help="table (default) or json")
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile whoami")
-    if args.output not in ("table", "json"):
-        raise UsageError(f'unsupported --output "{args.output}" (allowed: table, json)')
+    output_format(args.output)
     result = account_for(ctx).whoami(refresh=args.refresh)
     if args.output == "json":
         out.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -14,45 +14,36 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.login.manager import LoginManager
 from olares_auth_mcp.login.page import SecretPageRegistry, build_secret_page_app
 from olares_auth_mcp.login.page_server import SecretPageServer
 
-__all__ = ["LOGIN_COMMAND_ENV", "LoginFlags", "LoginService"]
+__all__ = ["LOGIN_COMMAND_ENV", "LoginService", "flag_argv"]
 
 LOGIN_COMMAND_ENV: Final = "OLARES_AUTH_MCP_LOGIN_COMMAND"
 # Secrets the server may hold in its environment that a login child never needs.
 _SECRET_NAME: Final = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class LoginFlags:
-    olares_id: str
-    name: str = ""
-    auth_url_override: str = ""
-    local_url_prefix: str = ""
-    insecure_skip_verify: bool = False
-    no_switch: bool = False
-
-    def argv(self) -> list[str]:
-        """Flags as ``--flag=value``, so a value can never be read as another flag."""
-        out = [f"--olares-id={self.olares_id}"]
-        for flag, value in (
-            ("--name", self.name),
-            ("--auth-url-override", self.auth_url_override),
-            ("--local-url-prefix", self.local_url_prefix),
-        ):
-            if value:
-                out.append(f"{flag}={value}")
-        if self.insecure_skip_verify:
-            out.append("--insecure-skip-verify")
-        if self.no_switch:
-            out.append("--no-switch")
-        return out
+def flag_argv(flags: ProfileFlags, *, no_switch: bool) -> list[str]:
+    """The login flags as ``--flag=value``, so a value can never be read as another flag."""
+    out = [f"--olares-id={flags.olares_id}"]
+    for flag, value in (
+        ("--name", flags.name),
+        ("--auth-url-override", flags.auth_url_override),
+        ("--local-url-prefix", flags.local_url_prefix),
+    ):
+        if value:
+            out.append(f"{flag}={value}")
+    if flags.insecure_skip_verify:
+        out.append("--insecure-skip-verify")
+    if no_switch:
+        out.append("--no-switch")
+    return out
 
 
 class LoginService:
@@ -92,8 +83,8 @@ class LoginService:
         env.setdefault("TERM", "dumb")
         return env
 
-    def argv(self, flags: LoginFlags) -> list[str]:
-        return [*self.command(), *flags.argv()]
+    def argv(self, flags: ProfileFlags, *, no_switch: bool = False) -> list[str]:
+        return [*self.command(), *flag_argv(flags, no_switch=no_switch)]
 
     def page_base_url(self) -> str:
         """The page's base URL, starting the loopback page server on first use (stdio mode)."""

@@ -24,7 +24,7 @@ from olares_auth_mcp.auth.errors import AlreadyAuthenticated, ExpiryUnknown
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.auth.readiness import assess
 from olares_auth_mcp.login import LoginSession, LoginState
-from olares_auth_mcp.login.service import LoginFlags, LoginService
+from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.profiles import hints
@@ -169,9 +169,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 answer = (ctx.input_responses or {}).get("secret_entry")
                 action = answer.action if isinstance(answer, ElicitResult) else "cancel"
                 return await after_consent(state.removeprefix(STATE_PREFIX), action)
-            flags = ProfileFlags(
-                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify
-            )
+            flags = ProfileFlags.of(olares_id, name, auth_url_override, local_url_prefix, insecure_skip_verify)
             try:
                 deps.account.check_writable(flags, "log in as")
             except (AlreadyAuthenticated, ExpiryUnknown) as err:
@@ -188,10 +186,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                     error=str(err),
                     profile_status="logged-in",
                 )
-            login_flags = LoginFlags(
-                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify, no_switch
-            )
-            session = manager.start(service.argv(login_flags), service.child_env(), olares_id)
+            session = manager.start(service.argv(flags, no_switch=no_switch), service.child_env(), olares_id)
             await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
             if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
                 return await deliver(session, ctx)

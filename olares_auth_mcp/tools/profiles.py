@@ -310,9 +310,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                     "Ask the human to set it where the server is launched (the client's MCP config `env`) and "
                     "restart the server; never paste the token into the chat."
                 )
-            flags = ProfileFlags(
-                olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify
-            )
+            flags = ProfileFlags.of(olares_id, name, auth_url_override, local_url_prefix, insecure_skip_verify)
             endpoints = account.check_writable(flags, "import credentials for")
             grant = account.redeem_refresh_token(flags, endpoints, token)
             outcome = account.persist(

@@ -27,16 +27,6 @@ from olares_auth_mcp.auth.wire import default_http_factory
 from tests.conftest import ALICE, seed_grant
 
 
-@pytest.fixture
-def stale(account, olares_sim):
-    """Alice logged in; the server then treats her access token as expired."""
-    access, refresh = olares_sim.issue_tokens(ALICE)
-    seed_grant(account, ALICE, access, refresh)
-    olares_sim.expire_access_tokens()
-    olares_sim.reset_counters()
-    return access
-
-
 def _refresh(account, stale):
     creds = account.credentials()
     return account.refresher.refresh(ALICE, creds.endpoints.auth, stale)

@@ -17,16 +17,7 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.vault import file_vault
 from olares_auth_mcp.auth.wire import default_http_factory
-from tests.conftest import ALICE, seed_grant
-
-
-@pytest.fixture
-def stale(account, olares_sim):
-    access, refresh = olares_sim.issue_tokens(ALICE)
-    seed_grant(account, ALICE, access, refresh)
-    olares_sim.expire_access_tokens()
-    olares_sim.reset_counters()
-    return access
+from tests.conftest import ALICE
 
 
 def test_latency_beyond_the_timeout_is_transient(account, olares_sim, stale, paths) -> None:
