@@ -8,15 +8,28 @@ given its inputs; ``Account``-backed live checks are layered on by the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
+from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.config import Config
+from olares_auth_mcp.auth.errors import (
+    AccessRejected,
+    AuthError,
+    NotLoggedIn,
+    PermissionDenied,
+    ServerError,
+    TokenInvalidated,
+)
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import TokenVault
 
-__all__ = ["NextAction", "Readiness", "assess", "environment_hints"]
+if TYPE_CHECKING:
+    from olares_auth_mcp.auth.account import Account
+
+__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints"]
 
 Decision = Literal["proceed", "stop"]
 
@@ -142,3 +155,47 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float)
                 ),
             )
     return _for_row(profile_row(config, profile, vault, now=now))
+
+
+def assess_live(account: Account, local: Readiness, *, target: str | None, clock: Callable[[], float]) -> Readiness:
+    """``local`` checked against the server through the refreshing transport (one authenticated request).
+
+    An expired token is refreshed on the way; a dead grant becomes ``invalidated``; a transient failure
+    says so and never asks for a login.
+    """
+    olares_id = local.olares_id or "<olares-id>"
+    login = _login(olares_id)
+    server = replace(local, checked="server")
+    try:
+        account.verify(target)
+    except TokenInvalidated:
+        reason = "The server rejected the refresh token just now; only a new login recovers."
+        return replace(server, decision="stop", status="invalidated", reason=reason, next_action=login)
+    except NotLoggedIn:
+        reason = "No usable refresh token is stored."
+        return replace(server, decision="stop", status="never", reason=reason, next_action=login)
+    except PermissionDenied:
+        reason = "Authenticated, but this identity may not read its user info; business commands may still work."
+        return replace(_reassess(account, server, target, clock), reason=reason)
+    except AccessRejected as err:
+        reason = f"The server still rejects the token after one refresh and retry (HTTP {err.status}); log in again."
+        return replace(server, decision="stop", reason=reason, next_action=login)
+    except AuthError as err:
+        if isinstance(err, ServerError) and not err.transient:
+            raise
+        reason = (
+            f"Could not verify with the server ({classify(str(err)).entry.kind}): the grant is still valid. "
+            "Retry later; do not log in again."
+        )
+        again = NextAction("auth_readiness", {"profile": target, "live": True}, "olares-cli profile whoami --refresh")
+        return replace(server, decision="stop", reason=reason, next_action=again)
+    reason = "The server accepted the credential (refreshed first if it had expired)."
+    return replace(_reassess(account, server, target, clock), reason=reason)
+
+
+def _reassess(account: Account, server: Readiness, target: str | None, clock: Callable[[], float]) -> Readiness:
+    """The local view after a live call: status and expiry reflect a refresh that just happened."""
+    fresh = assess(account.store.load(), account.vault, target=target, now=clock())
+    return replace(
+        server, decision="proceed", status=fresh.status, expires_in_seconds=fresh.expires_in_seconds, next_action=None
+    )

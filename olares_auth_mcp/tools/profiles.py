@@ -20,16 +20,11 @@ from pydantic import BaseModel, Field
 
 from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.errors import (
-    AccessRejected,
     AuthError,
-    NotLoggedIn,
-    PermissionDenied,
     ProfileNotFound,
-    ServerError,
-    TokenInvalidated,
 )
 from olares_auth_mcp.auth.profiles import ProfileFlags, ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.auth.readiness import NextAction, Readiness, assess, environment_hints
+from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
 from olares_auth_mcp.auth.redact import looks_like_secret
 from olares_auth_mcp.cli.profile import render_table
 from olares_auth_mcp.server.deps import Deps
@@ -102,47 +97,6 @@ class CannotAsk(BaseModel):
     why: str
 
 
-def _live_check(deps: Deps, local: Readiness, target: str | None) -> Readiness:
-    """Verify against the server through the refreshing transport; map the outcome back onto the gate."""
-    olares_id = local.olares_id or "<olares-id>"
-    login = NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
-    server = replace(local, checked="server")
-    try:
-        deps.account.verify(target)
-    except TokenInvalidated:
-        reason = "The server rejected the refresh token just now; only a new login recovers."
-        return replace(server, decision="stop", status="invalidated", reason=reason, next_action=login)
-    except NotLoggedIn:
-        return replace(
-            server, decision="stop", status="never", reason="No usable refresh token is stored.", next_action=login
-        )
-    except PermissionDenied:
-        reason = "Authenticated, but this identity may not read its user info; business commands may still work."
-        return replace(_reassess(deps, server, target), reason=reason)
-    except AccessRejected as err:
-        reason = f"The server still rejects the token after one refresh and retry (HTTP {err.status}); log in again."
-        return replace(server, decision="stop", reason=reason, next_action=login)
-    except AuthError as err:
-        if isinstance(err, ServerError) and not err.transient:
-            raise
-        reason = (
-            f"Could not verify with the server ({classify(str(err)).entry.kind}): the grant is still valid. "
-            "Retry later; do not log in again."
-        )
-        again = NextAction("auth_readiness", {"profile": target, "live": True}, "olares-cli profile whoami --refresh")
-        return replace(server, decision="stop", reason=reason, next_action=again)
-    reason = "The server accepted the credential (refreshed first if it had expired)."
-    return replace(_reassess(deps, server, target), reason=reason)
-
-
-def _reassess(deps: Deps, server: Readiness, target: str | None) -> Readiness:
-    """The local view after a live call: status and expiry reflect a refresh that just happened."""
-    fresh = assess(deps.account.store.load(), deps.vault, target=target, now=deps.clock())
-    return replace(
-        server, decision="proceed", status=fresh.status, expires_in_seconds=fresh.expires_in_seconds, next_action=None
-    )
-
-
 def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
     account = deps.account
 
@@ -191,7 +145,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
             legacy = deps.paths.legacy_tokens_file.exists()
             local = replace(local, hints=environment_hints(local.status, deps.vault, legacy))
             if live and local.decision == "proceed":
-                local = _live_check(deps, local, profile)
+                local = assess_live(account, local, target=profile, clock=deps.clock)
             return _readiness_model(local)
 
         def gated() -> ReadinessResult:
