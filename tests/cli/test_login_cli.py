@@ -226,3 +226,26 @@ def test_list_refresh_version(env, olares_sim, store) -> None:
     assert result.returncode == 0
     assert result.stderr.startswith("warning: could not refresh backend version for the current profile: ")
     assert "alice@olares.com" in result.stdout
+
+
+def test_import_through_a_pty(env, olares_sim, vault) -> None:
+    """The import verb driven like a user's terminal (pexpect), token from the environment."""
+    _, refresh = olares_sim.issue_tokens(ALICE)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "olares_auth_mcp", "profile", "import", "--olares-id", ALICE, "--refresh-token-env", "RT"],
+        env={**env, "RT": refresh},
+        encoding="utf-8",
+        timeout=20,
+    )
+    output, status = finish(child)
+    assert status == 0, output
+    lines = output.replace("\r\n", "\n").splitlines()
+    assert lines[:4] == [
+        f"imported credentials for {ALICE} (profile: {ALICE})",
+        f"switched current profile to {ALICE}",
+        f'token stored via file (service "olares-cli", account "{ALICE}").',
+        "role: Owner",
+    ]
+    assert refresh not in output
+    assert vault.get(ALICE).refresh_token and olares_sim.hits("/api/refresh") == 1

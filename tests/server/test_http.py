@@ -91,3 +91,22 @@ def test_non_loopback_bind_needs_a_flag_and_a_token(paths, args, extra_env, mess
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.anyio
+async def test_http_mode_mounts_the_page_on_the_same_app(paths, vault, olares_sim) -> None:
+    """In loopback HTTP mode the secret-entry page is served by the MCP app itself, and a login completes."""
+    import anyio
+
+    from tests.conftest import ALICE, ALICE_PASSWORD
+    from tests.tools.conftest import type_into_page
+
+    deps = Deps(paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url})
+    for url in run_http(deps, None):
+        async with Client(url) as client:
+            started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+            page = started["secret_entry_url"]
+            assert page.startswith(url.removesuffix("/mcp") + "/olares-login-page/olares-login/")
+            status, _ = await anyio.to_thread.run_sync(type_into_page, page, "password", ALICE_PASSWORD)
+            done = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 20})
+        assert status == 200 and done.structured_content["state"] == "succeeded"

@@ -236,3 +236,25 @@ async def test_login_status_sends_progress_while_waiting(connect) -> None:
     assert status.structured_content["state"] == "awaiting_password"
     assert progress and all(total == 2 for _, total, _ in progress)
     assert "awaiting_password" in (progress[-1][2] or "")
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def test_login_processes_never_outlive_the_server(deps, era) -> None:
+    """Logins parked at their prompt are killed when the server shuts down."""
+    marker = f"outlive-{os.urandom(4).hex()}@olares.com"
+    async with Client(build_server(deps), **({"mode": "legacy"} if era == "legacy" else {})) as client:
+        started = (await client.call_tool("start_login", {"olares_id": marker})).structured_content
+        assert started["state"] == "awaiting_password"
+        assert _processes_with(marker), "the login process is running while the server is"
+    assert _processes_with(marker) == []
