@@ -38,32 +38,46 @@ def _try_lock(fd: int, mode: int = fcntl.LOCK_EX) -> bool:
 
 
 def _wait_for_lock(path: Path, timeout: float, mode: int = fcntl.LOCK_EX) -> int | None:
-    """Block on the lock in a helper thread; return its fd, or None after ``timeout`` seconds."""
+    """Block on the lock in a helper thread; return its fd, or None after ``timeout`` seconds.
+
+    Raises:
+        OSError: the helper could not open or lock the file (handed back at once, not after the timeout).
+    """
     handed_over = threading.Event()
     guard = threading.Lock()
-    state: dict[str, int | bool] = {}
+    fd_box: list[int] = []
+    error_box: list[OSError] = []
+    abandoned = threading.Event()
 
     def wait() -> None:
-        fd = _open_lock_file(path)
+        try:
+            fd = _open_lock_file(path)
+        except OSError as err:
+            error_box.append(err)
+            handed_over.set()
+            return
         try:
             fcntl.flock(fd, mode)
-        except OSError:
+        except OSError as err:
             os.close(fd)
+            error_box.append(err)
+            handed_over.set()
             return
         with guard:
-            if state.get("abandoned"):
+            if abandoned.is_set():
                 os.close(fd)  # closing releases the lock
                 return
-            state["fd"] = fd
+            fd_box.append(fd)
         handed_over.set()
 
     threading.Thread(target=wait, name=f"flock-wait:{path.name}", daemon=True).start()
     handed_over.wait(timeout)
     with guard:
-        fd = state.get("fd")
-        if isinstance(fd, int) and not isinstance(fd, bool):
-            return fd
-        state["abandoned"] = True
+        if fd_box:
+            return fd_box[0]
+        if error_box:
+            raise error_box[0]
+        abandoned.set()
     return None
 
 

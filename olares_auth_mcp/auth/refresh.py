@@ -66,11 +66,11 @@ class Refresher:
         request_timeout: float = REFRESH_TIMEOUT,
     ) -> None:
         self.paths = paths
-        self.request_timeout = request_timeout
         self.vault = vault
         self.http = http
         self.clock = clock
         self.lock_timeout = lock_timeout
+        self.request_timeout = request_timeout
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._flights: dict[str, _Flight] = {}
@@ -113,15 +113,18 @@ class Refresher:
             own = _Flight(current)
             with self._guard:
                 self._flights[olares_id] = own
+            outcome: str | AuthError = AuthError("refresh failed: interrupted")
             try:
-                token = self._refresh_serialized(olares_id, auth_url, current, insecure)
+                outcome = self._refresh_serialized(olares_id, auth_url, current, insecure)
+                return outcome
             except AuthError as err:
-                own.finish(err)
+                outcome = err
                 raise
-            else:
-                own.finish(token)
-                return token
+            except Exception as err:  # e.g. OSError on the lock file: joined threads must not hang on it
+                outcome = AuthError(f"refresh failed: {err}")
+                raise
             finally:
+                own.finish(outcome)  # always, so threads that joined this flight wake up
                 with self._guard:
                     if self._flights.get(olares_id) is own:
                         del self._flights[olares_id]

@@ -221,3 +221,45 @@ def test_a_finished_refresh_is_not_replayed_to_later_callers(account, olares_sim
     with pytest.raises(TokenInvalidated):
         _refresh(account, stale)
     assert olares_sim.hits("/api/refresh") == 1
+
+
+def test_threads_that_joined_a_failing_refresh_wake_at_once(account, olares_sim, stale, paths) -> None:
+    """When the refreshing thread fails with an OS error, the threads that joined its flight get an error
+    right away instead of waiting out the lock and request timeouts (about 50 s)."""
+    import os
+
+    from olares_auth_mcp.auth.errors import AuthError
+
+    refresher = account.refresher
+    lock = paths.refresh_lock(ALICE)
+    results: list[object] = []
+
+    def worker() -> None:
+        try:
+            results.append(refresher.refresh(ALICE, olares_sim.url, stale))
+        except Exception as err:
+            results.append(err)
+
+    with flock_exclusive(lock, 5, lambda: AssertionError("holder")):
+        leader = threading.Thread(target=worker)
+        leader.start()
+        deadline = time.monotonic() + 5
+        while ALICE not in refresher._flights:  # bounded: the leader registers its flight at once
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        joiners = [threading.Thread(target=worker) for _ in range(5)]
+        for thread in joiners:
+            thread.start()
+        lock.unlink()
+        os.mkdir(lock)  # after the release the leader opens the lock path and fails with an OSError
+    began = time.monotonic()
+    try:
+        for thread in [leader, *joiners]:
+            thread.join(20)
+        assert time.monotonic() - began < 5, "joined threads waited instead of sharing the failure"
+    finally:
+        os.rmdir(lock)
+    assert len(results) == 6
+    assert sum(isinstance(r, OSError) for r in results) >= 1, "the leader saw the OS error itself"
+    assert all(isinstance(r, AuthError | OSError) for r in results)
+    assert olares_sim.hits("/api/refresh") == 0
