@@ -1,9 +1,10 @@
-"""The tool boundary: every MCP tool call passes through ``Guard.run``.
+"""The tool boundary.
 
-It refuses arguments that look like credentials (without echoing them), turns
-every ``AuthError`` into one ``ToolError`` the model can read, runs every result
-and error message through the one redactor (stored token values first, then
-anything JWT-shaped) and writes one audit line per call.
+``ArgumentScreen`` (server middleware) refuses arguments that look like credentials
+before the SDK validates them, without echoing them. ``Guard.run`` then turns every
+``AuthError`` into one ``ToolError`` the model can read, runs every result and error
+message through the one redactor (stored token values first, then anything
+JWT-shaped) and writes one audit line per call.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ __all__ = ["ArgumentScreen", "Guard", "refusal_message"]
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
-# The secrets the ArgumentScreen just checked this request's arguments against: the tool's own
-# argument check reuses them (same moment, same answer) instead of fingerprinting the vault again.
+# The secrets the ArgumentScreen just checked this request's arguments against: Guard.run reuses
+# them (same moment, same answer) instead of fingerprinting the vault again.
 _SCREENED: ContextVar[list[str] | None] = ContextVar("olares_screened_secrets", default=None)
 
 
@@ -93,31 +94,12 @@ class Guard:
             self._fingerprint, self._secrets = fingerprint, secrets
         return secrets
 
-    def check_arguments(
-        self, arguments: dict[str, Any], *, free_text: Iterable[str] = (), known: list[str] | None = None
-    ) -> None:
-        known = self.known_secrets() if known is None else known
-        free = set(free_text)
-        for name, value in arguments.items():
-            if isinstance(value, str) and looks_like_secret(value, known, identifier=name not in free):
-                raise ToolError(refusal_message(name))
-
     def _audit(
         self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any], known: list[str] | None = None
     ) -> None:
         known = self.redactor.known() if known is None else known
         safe = {k: self.redactor.value(v, known) for k, v in arguments.items()}
         self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
-
-    def _refuse_secrets(self, tool: str, arguments: dict[str, Any], free_text: Iterable[str]) -> list[str]:
-        known = _SCREENED.get() or self.known_secrets()
-        try:
-            self.check_arguments(arguments, free_text=free_text, known=known)
-        except ToolError:
-            refused = {k: "[refused]" if isinstance(v, str) else v for k, v in arguments.items()}
-            self._audit(tool, None, "refused", refused)
-            raise
-        return known
 
     def _failed(self, tool: str, profile: str | None, arguments: dict[str, Any], err: Exception) -> ToolError:
         kind = err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
@@ -131,7 +113,6 @@ class Guard:
         call: Callable[[], M],
         *,
         profile: str | None = None,
-        free_text: Iterable[str] = (),
         stores_tokens: bool = True,
     ) -> M:
         """Check, call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``.
@@ -139,7 +120,7 @@ class Guard:
         ``stores_tokens=False`` declares that the call cannot write a token (no login, import or
         refresh), so the secrets read before the call still cover everything it could return.
         """
-        before = self._refuse_secrets(tool, arguments, free_text)
+        before = _SCREENED.get() or self.known_secrets()
         try:
             result = call()
         except (AuthError, LoginError, ToolError) as err:
@@ -161,7 +142,6 @@ class Guard:
         profile: str | None = None,
     ) -> R:
         """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted."""
-        self._refuse_secrets(tool, arguments, ())
         try:
             result = await call()
         except (AuthError, LoginError, ToolError) as err:

@@ -25,7 +25,6 @@ from olares_auth_mcp.auth.errors import (
 )
 from olares_auth_mcp.auth.profiles import ProfileFlags, ProfileRow, profile_rows, remove_profile, use_profile
 from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
-from olares_auth_mcp.auth.redact import looks_like_secret
 from olares_auth_mcp.cli.profile import render_table
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import Guard
@@ -178,8 +177,6 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         elicitation = caps.elicitation if caps is not None else None
         if elicitation is None or (elicitation.form is None and elicitation.url is not None):
             return CannotAsk(why="no-elicitation")
-        if looks_like_secret(profile, guard.known_secrets()):
-            return CannotAsk(why="refused")  # never put a credential into a question shown to the human
         try:
             target = account.store.load().find_profile(profile)
         except AuthError:
@@ -329,6 +326,4 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 olares_id=diagnosis.olares_id,
             )
 
-        return guard.run(
-            "explain_auth_error", {"error_text": error_text}, call, free_text=("error_text",), stores_tokens=False
-        )
+        return guard.run("explain_auth_error", {"error_text": error_text}, call, stores_tokens=False)

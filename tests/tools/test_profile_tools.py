@@ -298,3 +298,13 @@ async def test_check_app_operation_tool(connect) -> None:
         ).structured_content
     assert ok["allowed"] is True
     assert no["allowed"] is False and no["reason"]
+
+
+async def test_a_credential_never_reaches_the_removal_question(connect, paths, vault) -> None:
+    """The argument screen refuses before the confirmation resolver runs: the human is never asked about it."""
+    seed_every_status(paths, vault)
+    human = Human()
+    async with connect(human=human) as client:
+        result = await call(client, "profile_remove", {"profile": CANARY_ACCESS})
+    assert result.is_error and "looks like a credential" in result.content[0].text
+    assert human.asked == []
