@@ -24,6 +24,7 @@ from tests.tools.conftest import (
     STATUSES,
     seed_every_status,
 )
+from tests.tools.test_profile_tools import TOOLS
 
 pytestmark = pytest.mark.anyio
 TEE = Path(__file__).with_name("tee.py")
@@ -45,15 +46,7 @@ async def test_stdio_server_lists_tools_and_answers_the_gate(paths, vault) -> No
             olares_id: (await client.call_tool("auth_readiness", {"profile": olares_id})).structured_content
             for olares_id in STATUSES
         }
-    assert {
-        "profile_list",
-        "auth_readiness",
-        "profile_use",
-        "profile_remove",
-        "profile_import",
-        "whoami",
-        "explain_auth_error",
-    } <= set(tools)
+    assert set(tools) == TOOLS
     for tool in tools.values():
         assert tool.output_schema and tool.annotations
         assert tool.annotations.read_only_hint is not None and tool.annotations.open_world_hint is not None

@@ -25,6 +25,10 @@ TOOLS = {
     "whoami",
     "explain_auth_error",
     "check_app_operation",
+    "start_login",
+    "login_status",
+    "login_submit_totp",
+    "login_cancel",
 }
 
 
@@ -94,25 +98,15 @@ async def test_gate_with_no_profiles_says_login(connect) -> None:
     assert (data["decision"], data["status"], data["next_action"]["tool"]) == ("stop", "no-profile", "start_login")
 
 
-async def test_live_gate_refreshes_an_expired_token(connect, account, olares_sim) -> None:
-    from tests.conftest import seed_grant
-
-    access, refresh = olares_sim.issue_tokens(ALICE)
-    seed_grant(account, ALICE, access, refresh)
-    olares_sim.expire_access_tokens()
+async def test_live_gate_refreshes_an_expired_token(connect, account, olares_sim, stale) -> None:
     async with connect() as client:
         data = (await call(client, "auth_readiness", {"live": True})).structured_content
     assert (data["decision"], data["checked"], data["status"]) == ("proceed", "server", "logged-in")
     assert olares_sim.hits("/api/refresh") == 1
-    assert account.vault.get(ALICE).access_token != access
+    assert account.vault.get(ALICE).access_token != stale
 
 
-async def test_live_gate_turns_a_dead_grant_into_invalidated(connect, account, olares_sim) -> None:
-    from tests.conftest import seed_grant
-
-    access, refresh = olares_sim.issue_tokens(ALICE)
-    seed_grant(account, ALICE, access, refresh)
-    olares_sim.expire_access_tokens()
+async def test_live_gate_turns_a_dead_grant_into_invalidated(connect, account, olares_sim, stale) -> None:
     olares_sim.revoke_user(ALICE)
     async with connect() as client:
         data = (await call(client, "auth_readiness", {"live": True})).structured_content
@@ -210,12 +204,7 @@ async def test_import_reads_the_token_from_the_server_environment(deps, era, ola
     assert again.is_error and "already authenticated" in again.content[0].text
 
 
-async def test_whoami_through_the_refreshing_transport(connect, account, olares_sim) -> None:
-    from tests.conftest import seed_grant
-
-    access, refresh = olares_sim.issue_tokens(ALICE)
-    seed_grant(account, ALICE, access, refresh)
-    olares_sim.expire_access_tokens()
+async def test_whoami_through_the_refreshing_transport(connect, account, olares_sim, stale) -> None:
     async with connect() as client:
         data = (await call(client, "whoami", {"refresh": True})).structured_content
         cached = (await call(client, "whoami")).structured_content
