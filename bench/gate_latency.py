@@ -50,6 +50,20 @@ def server_pid(marker: str) -> int:
     raise LookupError(marker)
 
 
+def report(title: str, results: dict[str, list[float]], listing_note: str = "") -> float:
+    """Print one measurement's rows and ratios; return auth_readiness / no-op at p50."""
+    base_p50 = statistics.median(results["noop"])
+    gate = statistics.median(results["auth_readiness"]) / base_p50
+    listing = statistics.median(results["profile_list"]) / base_p50
+    print(title)
+    print(row("auth_readiness (ours)", results["auth_readiness"]))
+    print(row("profile_list, 50 rows (ours)", results["profile_list"]))
+    print(row("no-op tool (bare MCPServer)", results["noop"]))
+    print(f"  ratio auth_readiness / no-op at p50: {gate:.2f}  (target <= 1.5)")
+    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}  {listing_note}".rstrip())
+    return gate
+
+
 async def timed(client: Client, tool: str, arguments: dict) -> float:
     started = time.perf_counter()
     result = await client.call_tool(tool, arguments)
@@ -76,15 +90,11 @@ async def main(calls: int) -> float:
             results["auth_readiness"].append(await timed(mine, "auth_readiness", {}))
             results["profile_list"].append(await timed(mine, "profile_list", {}))
         memory = {name: (start_rss[name], rss_kib(pid)) for name, pid in pids.items()}
-    base_p50 = statistics.median(results["noop"])
-    gate = statistics.median(results["auth_readiness"]) / base_p50
-    listing = statistics.median(results["profile_list"]) / base_p50
-    print(f"gate latency over stdio, {calls} interleaved calls each, 50 profiles in the home")
-    print(row("auth_readiness (ours)", results["auth_readiness"]))
-    print(row("profile_list, 50 rows (ours)", results["profile_list"]))
-    print(row("no-op tool (bare MCPServer)", results["noop"]))
-    print(f"  ratio auth_readiness / no-op at p50: {gate:.2f}  (target <= 1.5)")
-    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}  (includes the SDK client's jsonschema check)")
+    gate = report(
+        f"gate latency over stdio, {calls} interleaved calls each, 50 profiles in the home",
+        results,
+        "(includes the SDK client's jsonschema check)",
+    )
     print("idle memory (VmRSS)")
     for name, (before, after) in memory.items():
         print(
@@ -133,7 +143,7 @@ class RawClient:
         self.proc.wait(10)
 
 
-def raw_client_run(calls: int) -> tuple[float, float]:
+def raw_client_run(calls: int) -> float:
     _, env = make_home(profiles=50)
     mine = RawClient([sys.executable, "-m", "olares_auth_mcp"], env)
     base = RawClient([sys.executable, str(Path(__file__).parent / "bare_server.py")], env)
@@ -150,16 +160,9 @@ def raw_client_run(calls: int) -> tuple[float, float]:
     finally:
         mine.close()
         base.close()
-    base_p50 = statistics.median(results["noop"])
-    gate = statistics.median(results["auth_readiness"]) / base_p50
-    listing = statistics.median(results["profile_list"]) / base_p50
-    print(f"\nsame measurement with a raw JSON-RPC client (no client-side schema validation), {calls} calls")
-    print(row("auth_readiness (ours)", results["auth_readiness"]))
-    print(row("profile_list, 50 rows (ours)", results["profile_list"]))
-    print(row("no-op tool (bare MCPServer)", results["noop"]))
-    print(f"  ratio auth_readiness / no-op at p50: {gate:.2f}  (target <= 1.5)")
-    print(f"  ratio profile_list / no-op at p50:   {listing:.2f}")
-    return gate, listing
+    return report(
+        f"\nsame measurement with a raw JSON-RPC client (no client-side schema validation), {calls} calls", results
+    )
 
 
 if __name__ == "__main__":
@@ -167,5 +170,5 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=200)
     calls = parser.parse_args().calls
     ratio = anyio.run(main, calls)
-    raw_gate, _ = raw_client_run(calls)
+    raw_gate = raw_client_run(calls)
     sys.exit(0 if ratio <= 1.5 and raw_gate <= 1.5 else 1)
