@@ -100,7 +100,7 @@ class HostileServer:
                         break
                     time.sleep(reply.drip)  # the drip itself is the behaviour under test, not a synchronisation
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server's naming
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
