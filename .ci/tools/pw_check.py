@@ -9,6 +9,7 @@ whole run is limited by the caller (`timeout`).
 Usage: python pw_check.py [SCREENSHOT_PNG]     exit 0 = OK, 1 = check failed
 Env:   CHROMIUM (default /usr/bin/chromium)
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as docroot:
         with open(os.path.join(docroot, "index.html"), "w") as fh:
             fh.write(PAGE)
-        httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=docroot))
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=docroot))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
         blocked: list[str] = []
@@ -85,8 +85,10 @@ def main() -> int:
     if blocked:
         print(f"[pw_check] FAIL: page tried non-loopback requests: {blocked[:5]}")
         return 1
-    print(f"[pw_check] OK: loaded {url}, filled + clicked, text={text!r}, "
-          f"screenshot {shot} ({os.path.getsize(shot)} bytes) in {time.monotonic() - t0:.1f}s")
+    print(
+        f"[pw_check] OK: loaded {url}, filled + clicked, text={text!r}, "
+        f"screenshot {shot} ({os.path.getsize(shot)} bytes) in {time.monotonic() - t0:.1f}s"
+    )
     return 0
 
 

@@ -100,10 +100,13 @@ class InvalidOlaresID(UsageError):
 
     kind = "invalid_olares_id"
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, reason: str = "") -> None:
         self.raw = raw
         if raw.strip() == "":
             text = "olaresId is empty"
+        elif reason:
+            # ascii(): the ID may come from an agent; never print its control, bidi or look-alike characters raw
+            text = f"olaresId {raw!a} is not a valid Olares ID: {reason}"
         else:
             text = f"olaresId {go_quote(raw)} contains more than one '@'"
         super().__init__(text)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -73,6 +74,14 @@ class Endpoints:
     auth: str
     desktop: str
     login_target: str
+    destination: str = ""
+    """The auth URL as the profile configures it (derived, or the human's override), never the test-rig
+    redirect: what a human is shown as the place their password or token goes."""
+
+    @property
+    def destination_host(self) -> str:
+        """The host of ``destination`` (``auth.alice.olares.com``), for pages and confirmations."""
+        return urlsplit(self.destination or self.auth).hostname or self.destination
 
     @classmethod
     def derive(
@@ -84,6 +93,7 @@ class Endpoints:
             auth=auth,
             desktop=service_origin(olares_id.desktop_url(local_url_prefix), env),
             login_target=olares_id.desktop_url(),
+            destination=auth_url_override or olares_id.auth_url(local_url_prefix),
         )
 
 

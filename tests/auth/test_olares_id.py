@@ -33,3 +33,40 @@ def test_service_url_env_redirects_requests_only() -> None:
     assert service_origin("https://auth.alice.olares.com", {}) == "https://auth.alice.olares.com"
     env = {"OLARES_AUTH_MCP_SERVICE_URL": "http://127.0.0.1:9/"}
     assert service_origin("https://auth.alice.olares.com", env) == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "alice@оlares.com",  # Cyrillic о
+        "alice@oIares.com",  # capital I for l
+        "Alice@olares.com",
+        "alice@xn--lares-iye.com",
+        "two-factor code for b@olares.com",
+        "alice_olares.com",
+        "alice#olares.com",
+        "alice",
+        "<olares-id>",
+        " alice@olares.com",
+        "alice@olares",
+        "-alice@olares.com",
+        "alice@olares.com\u202e",
+        "a@" + "b" * 64 + ".com",
+    ],
+)
+def test_agent_ids_are_lower_case_ascii_hostname_labels(raw: str) -> None:
+    with pytest.raises(InvalidOlaresID) as caught:
+        OlaresID.validated(raw, agent=True)
+    assert str(caught.value).isascii()
+
+
+@pytest.mark.parametrize("raw", ["alice@olares.com", "bob-2@my-box.example.org", "x1@olares.cn"])
+def test_valid_ids_pass_for_agents_and_humans(raw: str) -> None:
+    assert OlaresID.validated(raw, agent=True) == OlaresID.validated(raw) == OlaresID.parse(raw)
+
+
+def test_humans_may_use_case_and_punycode_but_not_non_hostnames() -> None:
+    assert OlaresID.validated("Alice@xn--lares-iye.com").local == "Alice"
+    for raw in ("alice_olares.com", "alice@olares", "a b@olares.com", "alice@оlares.com"):
+        with pytest.raises(InvalidOlaresID):
+            OlaresID.validated(raw)
