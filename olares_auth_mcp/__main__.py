@@ -9,11 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | sim … | demo
+USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | install HOST | sim … | demo
 
   (no arguments)   serve MCP over stdio (what MCP clients launch)
   serve --http     serve MCP over streamable HTTP on 127.0.0.1
   profile …        olares-cli compatible profile commands (list, use, remove, login, import, whoami)
+  install HOST     add this server to an MCP host's config (claude-code, claude-desktop, cursor, vscode,
+                   gemini-cli, codex); --print only shows the entry
   sim …            run the local Olares simulator (a test rig)
   demo             the whole story on the embedded simulator"""
 
@@ -29,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from olares_auth_mcp.cli import run_profile
 
         return run_profile(args[1:])
+    if command == "install":
+        from olares_auth_mcp.cli.install import main as install_main
+
+        return install_main(args[1:])
     if command == "demo":
         from olares_auth_mcp.server.demo import main as demo_main
 
