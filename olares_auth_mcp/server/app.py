@@ -12,6 +12,7 @@ from olares_auth_mcp import __version__
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.prompts import register_guides, register_prompts
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.server.schemas import PortableServer
 from olares_auth_mcp.tools._guard import ArgumentScreen, Guard
 from olares_auth_mcp.tools.login import register_login_tools
 from olares_auth_mcp.tools.platform import register_platform_tools
@@ -53,7 +54,7 @@ def build_server(deps: Deps, *, login: LoginService | None = None) -> MCPServer:
         finally:
             service.close()  # login processes never outlive the server
 
-    mcp = MCPServer(
+    mcp = PortableServer(
         "olares-auth-mcp",
         instructions=INSTRUCTIONS,
         version=__version__,
