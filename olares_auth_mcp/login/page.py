@@ -37,6 +37,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from olares_auth_mcp.login import _html
+from olares_auth_mcp.login.confirm import CONFIRM_PATH, ConfirmationRegistry, confirm_endpoint
 from olares_auth_mcp.login.errors import (
     EchoNotDisabled,
     InvalidSecret,
@@ -93,8 +94,10 @@ class SecretPageRegistry:
         page_wait: float = 2.0,
         max_body: int = 4096,
         remember_spent: int = 1024,
+        confirmations: ConfirmationRegistry | None = None,
     ) -> None:
         self.backend = backend
+        self.confirmations = confirmations or ConfirmationRegistry()  # served by the same app
         self.settle_timeout = settle_timeout
         self.page_wait = page_wait
         self.max_body = max_body
@@ -120,6 +123,16 @@ class SecretPageRegistry:
         if parts.scheme != "http" or parts.hostname not in _LOOPBACK_NAMES or parts.port is None:
             raise ValueError("the secret-entry page is served on http://127.0.0.1:<port> or localhost only")
         self._base_url = url.rstrip("/")
+
+    def confirmation_url(self, token: str) -> str:
+        """The page URL of a confirmation token from ``confirmations.ask``.
+
+        Raises:
+            PageUnavailable: no base URL (the page is not served).
+        """
+        if self._base_url is None:
+            raise PageUnavailable("it is not being served")
+        return f"{self._base_url}{CONFIRM_PATH.format(token=token)}"
 
     def url_for(self, login_id: str) -> str:
         """The page URL for this login (the same URL on every call while the login runs).
@@ -205,7 +218,10 @@ def build_secret_page_app(registry: SecretPageRegistry) -> Starlette:
         return _render(registry, view, outcome=False)
 
     return Starlette(
-        routes=[Route(PAGE_PATH, login_page, methods=["GET", "POST"])],
+        routes=[
+            Route(PAGE_PATH, login_page, methods=["GET", "POST"]),
+            Route(CONFIRM_PATH, confirm_endpoint(registry.confirmations), methods=["GET", "POST"]),
+        ],
         middleware=[Middleware(_Guard, max_body=registry.max_body)],
         exception_handlers={HTTPException: _http_error},
     )
