@@ -57,7 +57,7 @@ def register_guides(mcp: MCPServer) -> None:
         description=f"States, transitions and allowed operations as JSON. Source: {platform.SOURCES['app_states']}",
     )
     def platform_app_states_json() -> str:
-        return platform.load_app_states().model_dump_json(indent=2)
+        return platform.app_states_json()
 
     @mcp.resource(
         "olares://skills/routing",

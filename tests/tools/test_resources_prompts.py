@@ -61,3 +61,15 @@ async def test_prompts(connect) -> None:
     login_text = login.messages[0].content.text
     assert "start_login" in login_text and "auth_readiness" in login_text and "never in chat" in login_text
     assert "explain_auth_error" in error.messages[0].content.text and "loop" in error.messages[0].content.text
+
+
+async def test_app_states_json_resource_uses_the_packaged_field_names(connect) -> None:
+    from importlib import resources
+
+    packaged = resources.files("olares_auth_mcp.prompts.platform").joinpath("app_states.json").read_text()
+    async with connect() as client:
+        served = (await client.read_resource("olares://platform/app-states.json")).contents[0].text
+    data = json.loads(served)
+    assert data == json.loads(packaged)
+    transition = data["transitions"][0]
+    assert {"from", "to"} <= set(transition) and not {"from_state", "to_state"} & set(transition)

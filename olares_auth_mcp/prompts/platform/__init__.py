@@ -240,6 +240,16 @@ class OperationCheck(BaseModel):
     allowed_operations: list[str]
 
 
+def app_states_json() -> str:
+    """The packaged ``app_states.json`` as shipped (its own field names, e.g. ``from``/``to``), once it checks out.
+
+    Raises:
+        ValueError: the packaged file is inconsistent (see ``load_app_states``).
+    """
+    load_app_states()
+    return _read(_APP_STATES_JSON)
+
+
 def _lookup(name: str, known: tuple[str, ...]) -> str | None:
     wanted = name.strip().casefold()
     return next((k for k in known if k.casefold() == wanted), None)
@@ -315,6 +325,7 @@ __all__ = [
     "State",
     "Transition",
     "Ttl",
+    "app_states_json",
     "check_app_operation",
     "load_app_states",
     "load_text",
