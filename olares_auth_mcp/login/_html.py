@@ -74,9 +74,10 @@ def password_form(olares_id: str, auth_host: str, message: str | None = None) ->
         '<input id="password" type="password" name="password" autocomplete="current-password"'
         " required autofocus>"
         '<button type="submit">Log in</button></form>'
-        '<p class="note">The password goes straight into the <code>profile login</code> running on this'
-        " computer. It is not shown to your assistant and is not stored. If the account uses two-factor"
-        " authentication, this page asks for the code next. The link works for this one login only.</p>"
+        '<p class="note">The password goes into the <code>profile login</code> running on this computer,'
+        " which sends it only to the host above. It is not shown to your assistant and is not stored. If"
+        " the account uses two-factor authentication, this page asks for the code next. The link works for"
+        " this one login only.</p>"
     )
     return _page("Log in to Olares", body, head=_FORM_HEAD)
 
@@ -90,8 +91,8 @@ def code_form(olares_id: str, auth_host: str, message: str | None = None) -> str
         '<input id="code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code"'
         ' pattern="[0-9]{6,8}" minlength="6" maxlength="8" required autofocus>'
         '<button type="submit">Verify</button></form>'
-        '<p class="note">Enter the current code from your authenticator app. It goes straight into the'
-        " login running on this computer; your assistant does not see it.</p>"
+        '<p class="note">Enter the current code from your authenticator app. It goes into the login'
+        " running on this computer, which sends it only to the host above; your assistant does not see it.</p>"
     )
     return _page("Two-factor code", body, head=_FORM_HEAD)
 
