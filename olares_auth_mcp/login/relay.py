@@ -169,7 +169,7 @@ class LoginProcess:
             return self._exited
 
     def snapshot(self) -> tuple[LoginState, str, str | None, int]:
-        """``(state, prompt, error, version)`` read together (prompt and error redacted)."""
+        """``(state, prompt, error, version)`` read together (prompt and error redacted, cleaned and capped)."""
         with self._cond:
             state, prompt, error, version = self._state, self._prompt, self._error, self._version
         shown_error = None if error is None else self._shown(error, MAX_ERROR_TEXT)
