@@ -1,9 +1,16 @@
-"""The secret-entry page's HTML: plain forms, no script, every value escaped."""
+"""The secret-entry page's HTML: plain forms, no script, every value escaped.
+
+Nothing a login program or a server wrote is shown here: failures and unknown prompts
+get fixed sentences. What is shown — the Olares ID and the auth host the secret goes
+to — comes from the server, and is cleaned of invisible characters and escaped anyway.
+"""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Final
+
+from olares_auth_mcp.login._text import untrusted_text
 
 _STYLE: Final = (
     "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;"
@@ -13,7 +20,15 @@ _STYLE: Final = (
     "button{margin-top:1rem;font-size:1.1rem;padding:.5rem 1.2rem}"
     ".note{color:#555;font-size:.95rem}.msg{background:#fff4e5;padding:.5rem .8rem;border-radius:4px}"
     "code{background:#f2f2f2;padding:0 .2rem}"
+    ".dest{background:#eef4ff;border-left:4px solid #2f6fde;padding:.5rem .8rem;border-radius:4px}"
+    ".dest strong{font-family:ui-monospace,monospace;word-break:break-all}"
 )
+_MAX_SHOWN: Final = 320  # an Olares ID or host name is shorter; anything longer is cut
+
+# The fixed sentences a failure is shown with (never the program's or the server's text).
+FAILED_LOGIN: Final = "The login did not succeed."
+FAILED_CODE: Final = "That code was not accepted."
+FAILED_ECHO: Final = "Nothing was sent: the login program would have shown your password on the screen."
 
 INVALID_LINK_TITLE: Final = "This link cannot be used"
 
@@ -28,6 +43,17 @@ def _page(title: str, body: str, *, head: str = "") -> str:
     )
 
 
+def _shown(text: str) -> str:
+    return escape(untrusted_text(text, _MAX_SHOWN))
+
+
+def _destination(what: str, auth_host: str) -> str:
+    return (
+        f'<p class="dest">Your {what} goes to <strong>{_shown(auth_host)}</strong>.'
+        " If that is not your Olares, close this page.</p>"
+    )
+
+
 def _message(message: str | None) -> str:
     return f'<p class="msg" role="alert">{escape(message)}</p>' if message else ""
 
@@ -38,50 +64,52 @@ def _message(message: str | None) -> str:
 _FORM_HEAD: Final = '<meta name="referrer" content="same-origin">'
 
 
-def password_form(olares_id: str, message: str | None = None) -> str:
-    oid = escape(olares_id)
+def password_form(olares_id: str, auth_host: str, message: str | None = None) -> str:
+    oid = _shown(olares_id)
     body = (
-        f"<p>Olares ID: <strong>{oid}</strong></p>{_message(message)}"
+        f"<p>Olares ID: <strong>{oid}</strong></p>{_destination('password', auth_host)}{_message(message)}"
         '<form method="post">'
         f'<input type="text" name="username" autocomplete="username" value="{oid}" hidden readonly>'
         '<label for="password">Password</label>'
         '<input id="password" type="password" name="password" autocomplete="current-password"'
         " required autofocus>"
         '<button type="submit">Log in</button></form>'
-        '<p class="note">The password goes straight into the <code>profile login</code> running on this'
-        " computer. It is not shown to your assistant and is not stored. If the account uses two-factor"
-        " authentication, this page asks for the code next. The link works for this one login only.</p>"
+        '<p class="note">The password goes into the <code>profile login</code> running on this computer,'
+        " which sends it only to the host above. It is not shown to your assistant and is not stored. If"
+        " the account uses two-factor authentication, this page asks for the code next. The link works for"
+        " this one login only.</p>"
     )
     return _page("Log in to Olares", body, head=_FORM_HEAD)
 
 
-def code_form(olares_id: str, message: str | None = None) -> str:
+def code_form(olares_id: str, auth_host: str, message: str | None = None) -> str:
     body = (
-        f"<p>Olares ID: <strong>{escape(olares_id)}</strong></p>{_message(message)}"
+        f"<p>Olares ID: <strong>{_shown(olares_id)}</strong></p>{_destination('code', auth_host)}"
+        f"{_message(message)}"
         '<form method="post">'
         '<label for="code">Two-factor code</label>'
         '<input id="code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code"'
         ' pattern="[0-9]{6,8}" minlength="6" maxlength="8" required autofocus>'
         '<button type="submit">Verify</button></form>'
-        '<p class="note">Enter the current code from your authenticator app. It goes straight into the'
-        " login running on this computer; your assistant does not see it.</p>"
+        '<p class="note">Enter the current code from your authenticator app. It goes into the login'
+        " running on this computer, which sends it only to the host above; your assistant does not see it.</p>"
     )
     return _page("Two-factor code", body, head=_FORM_HEAD)
 
 
 def succeeded(olares_id: str) -> str:
     body = (
-        f"<p>Logged in as <strong>{escape(olares_id)}</strong>.</p>"
+        f"<p>Logged in as <strong>{_shown(olares_id)}</strong>.</p>"
         '<p class="note">You can close this page; your assistant sees the result. This link no longer'
         " works.</p>"
     )
     return _page("Logged in", body)
 
 
-def failed(olares_id: str, error: str | None) -> str:
-    reason = escape(error) if error else "the login program ended without saying why"
+def failed(olares_id: str, reason: str) -> str:
+    """``reason`` is one of the fixed ``FAILED_*`` sentences."""
     body = (
-        f"<p>The login for <strong>{escape(olares_id)}</strong> failed: {reason}</p>"
+        f"<p>{escape(reason)}</p><p>Olares ID: <strong>{_shown(olares_id)}</strong></p>"
         '<p class="note">This link no longer works. Ask your assistant to start a new login to try'
         " again.</p>"
     )
@@ -89,14 +117,14 @@ def failed(olares_id: str, error: str | None) -> str:
 
 
 def working(olares_id: str) -> str:
-    body = f"<p>The login for <strong>{escape(olares_id)}</strong> is in progress. This page reloads itself.</p>"
+    body = f"<p>The login for <strong>{_shown(olares_id)}</strong> is in progress. This page reloads itself.</p>"
     return _page("Please wait", body, head='<meta http-equiv="refresh" content="2">')
 
 
-def unknown_prompt(olares_id: str, prompt: str) -> str:
+def unknown_prompt(olares_id: str) -> str:
     body = (
-        f"<p>The login for <strong>{escape(olares_id)}</strong> is waiting at a prompt this page does"
-        f" not recognise:</p><p><code>{escape(prompt.strip())}</code></p>"
+        f"<p>The login for <strong>{_shown(olares_id)}</strong> is waiting for something this page"
+        " does not know how to answer.</p>"
         '<p class="note">Nothing can be entered here. Ask your assistant to cancel this login.</p>'
     )
     return _page("Unexpected prompt", body)
@@ -109,6 +137,15 @@ def invalid_link() -> str:
         '<p class="note">Ask your assistant for a new login link.</p>'
     )
     return _page(INVALID_LINK_TITLE, body)
+
+
+def no_destination(olares_id: str) -> str:
+    body = (
+        f"<p>This page cannot tell where the password for <strong>{_shown(olares_id)}</strong> would go,"
+        " so it does not ask for it.</p>"
+        '<p class="note">Ask your assistant to cancel this login.</p>'
+    )
+    return _page("Login not possible here", body)
 
 
 def refused(reason: str) -> str:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 from olares_auth_mcp.login.errors import InvalidSecret
 
-__all__ = ["AWAITING", "FINAL", "PROMPTS", "PROMPT_STATES", "SETTLED", "LoginState", "check_secret", "match_prompt"]
+__all__ = [
+    "AWAITING",
+    "FINAL",
+    "MAX_PROMPT_LINE",
+    "PROMPTS",
+    "PROMPT_STATES",
+    "SETTLED",
+    "LoginState",
+    "Prompt",
+    "check_secret",
+    "match_prompt",
+]
 
 
 class LoginState(StrEnum):
@@ -39,26 +49,53 @@ AWAITING: Final = frozenset({LoginState.AWAITING_PASSWORD, LoginState.AWAITING_T
 FINAL: Final = frozenset({LoginState.SUCCEEDED, LoginState.FAILED, LoginState.CANCELLED, LoginState.EXPIRED})
 SETTLED: Final = AWAITING | FINAL
 
-# Matched against the current unfinished output line only, at the end of what has been read:
-# "two-factor code for <id>: " and "password for <id>: " are olares-cli's prompts (compat §3.2).
-# The table is ordered: the first name whose pattern matches wins.
-PROMPTS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
+
+class Prompt(NamedTuple):
+    """One of the login program's own prompts: a fixed text, the Olares ID, a fixed ending."""
+
+    prefix: str
+    suffix: str
+
+    def line(self, olares_id: str) -> str:
+        return f"{self.prefix}{olares_id}{self.suffix}"
+
+
+# olares-cli's prompts, byte for byte (its profile login; ours in cli/remote.py prints the same).
+# A prompt is the whole unfinished output line, from the start of the line: it is classified by
+# its fixed beginning, never by a search inside it, so an Olares ID such as
+# "two-factor code for b@olares.com" cannot turn the password prompt into the two-factor one.
+PROMPTS: Final[Mapping[str, Prompt]] = MappingProxyType(
     {
-        "totp": re.compile(r"two-factor code for [^\r\n]+: \Z"),
-        "password": re.compile(r"(?:password for [^\r\n]+: |[Pp]assword[^\r\n]*: ?)\Z"),
+        "totp": Prompt("two-factor code for ", ": "),
+        "password": Prompt("password for ", ": "),
     }
 )
 PROMPT_STATES: Final[Mapping[str, LoginState]] = MappingProxyType(
     {"totp": LoginState.AWAITING_TOTP, "password": LoginState.AWAITING_PASSWORD}
 )
+MAX_PROMPT_LINE: Final = 1024  # longer than any prompt for a valid Olares ID (a host name is <= 253)
 
 _MAX_SECRET_BYTES: Final = 1024  # well below the 4095-byte canonical-mode line limit (N_TTY_BUF_SIZE)
 
 
-def match_prompt(line: str) -> str | None:
-    """Name of the ``PROMPTS`` entry the unfinished output line ends with, or ``None``."""
-    for name, pattern in PROMPTS.items():
-        if pattern.search(line):
+def match_prompt(line: str, olares_id: str | None = None) -> str | None:
+    """Name of the ``PROMPTS`` entry that ``line`` (the whole unfinished output line) is, or ``None``.
+
+    With ``olares_id`` the line must be exactly that prompt for that ID (as given, or without its
+    surrounding spaces); without it, the fixed beginning and ending must both be there, around
+    a non-empty middle.
+    """
+    if len(line) > MAX_PROMPT_LINE:
+        return None
+    for name, prompt in PROMPTS.items():
+        if olares_id is not None:
+            if line in (prompt.line(olares_id), prompt.line(olares_id.strip())):
+                return name
+        elif (
+            len(line) > len(prompt.prefix) + len(prompt.suffix)
+            and line.startswith(prompt.prefix)
+            and line.endswith(prompt.suffix)
+        ):
             return name
     return None
 

@@ -35,7 +35,12 @@ def _identity(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LoginView:
-    """A consistent snapshot of one login, safe to show: every text in it is redacted."""
+    """A consistent snapshot of one login, safe to show: every text in it is redacted.
+
+    ``prompt`` and ``error`` are the login program's text (cleaned and capped, but still
+    untrusted); ``auth_host`` is the host the password goes to, as the server derived it
+    (``""``: the caller did not say).
+    """
 
     login_id: str
     olares_id: str
@@ -43,14 +48,22 @@ class LoginView:
     prompt: str
     error: str | None
     version: int
+    auth_host: str = ""
 
 
 class LoginSession:
-    """One login: its id, the Olares ID it is for, its deadline and the process driving it."""
+    """One login: its id, the Olares ID it is for, where its password goes, its deadline and its process.
 
-    def __init__(self, login_id: str, olares_id: str, process: LoginProcess, expires_at: float) -> None:
+    ``auth_host`` is the host the login program sends the password to, as the server derived
+    it from the Olares ID and the profile's human-set settings (``""``: not given).
+    """
+
+    def __init__(
+        self, login_id: str, olares_id: str, process: LoginProcess, expires_at: float, *, auth_host: str = ""
+    ) -> None:
         self.login_id = login_id
         self.olares_id = olares_id
+        self.auth_host: str = auth_host
         self.process = process
         self.expires_at = expires_at
 
@@ -69,7 +82,7 @@ class LoginSession:
 
     def view(self) -> LoginView:
         state, prompt, error, version = self.process.snapshot()
-        return LoginView(self.login_id, self.olares_id, state, prompt, error, version)
+        return LoginView(self.login_id, self.olares_id, state, prompt, error, version, self.auth_host)
 
     def wait_for_prompt(self, timeout: float) -> LoginState:
         return self.process.wait_for_prompt(timeout)
@@ -119,8 +132,13 @@ class LoginManager:
 
     # -- lifecycle of one login ---------------------------------------------------------------------------
 
-    def start(self, argv: Sequence[str], env: Mapping[str, str], olares_id: str) -> LoginSession:
+    def start(
+        self, argv: Sequence[str], env: Mapping[str, str], olares_id: str, *, auth_host: str = ""
+    ) -> LoginSession:
         """Start the login program ``argv`` with exactly ``env`` for ``olares_id``.
+
+        Only ``olares_id``'s own prompts (``password for <id>: ``, ``two-factor code for <id>: ``)
+        are recognised. ``auth_host`` is where the password goes; the page shows it.
 
         Raises:
             TooManyLogins: ``max_sessions`` logins are already in progress.
@@ -140,9 +158,10 @@ class LoginManager:
                 quiet_period=self._quiet_period,
                 echo_grace=self._echo_grace,
                 term_grace=self._term_grace,
+                olares_id=olares_id,
             )
             login_id = secrets.token_urlsafe(16)
-            session = LoginSession(login_id, olares_id, process, self._clock() + self._ttl)
+            session = LoginSession(login_id, olares_id, process, self._clock() + self._ttl, auth_host=auth_host)
             self._sessions[login_id] = session
             self._forget_old_finished()
             self._start_sweeper()

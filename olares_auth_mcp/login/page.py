@@ -12,6 +12,11 @@ The page works without JavaScript (plain ``<form method="post">``) and serves no
 a POST's ``Origin``, when present, must be that same origin, and bodies are capped;
 every response carries ``SECURITY_HEADERS``. The password is handed to the backend and
 dropped: it never reaches a log, a response or an exception text.
+
+The forms name the auth host the secret goes to (the login's ``auth_host``, else the one
+olares-cli derives from the Olares ID: ``auth.<name>.<domain>``); with neither, no form is
+shown. Nothing the login program or a server wrote is shown: failures and unknown prompts
+get fixed sentences.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from olares_auth_mcp.auth.errors import InvalidOlaresID
+from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.login import _html
 from olares_auth_mcp.login.confirm import CONFIRM_PATH, ConfirmationRegistry, confirm_endpoint
 from olares_auth_mcp.login.errors import (
@@ -248,7 +255,7 @@ async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -
         value = "".join(value.split())  # "123 456" as some apps display it
     try:
         view = await _in_thread(_submit, registry, login_id, kind, value)
-    except InvalidSecret as exc:
+    except InvalidSecret as exc:  # our own text (check_secret), never the value
         view = await _in_thread(registry.backend.view, login_id)
         return _render(registry, view, outcome=False, message=str(exc), status=422)
     except LoginStateError:
@@ -256,7 +263,8 @@ async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -
         return _render(registry, view, outcome=False, message="The login is not waiting for that.", status=409)
     except EchoNotDisabled:
         view = await _in_thread(registry.backend.view, login_id)
-    return _render(registry, view, outcome=True)
+        return _render(registry, view, outcome=True, failure=_html.FAILED_ECHO)
+    return _render(registry, view, outcome=True, failure=_html.FAILED_CODE if kind == "code" else None)
 
 
 def _submit(registry: SecretPageRegistry, login_id: str, kind: SecretKind, value: str) -> LoginView:
@@ -265,26 +273,51 @@ def _submit(registry: SecretPageRegistry, login_id: str, kind: SecretKind, value
 
 
 def _render(
-    registry: SecretPageRegistry, view: LoginView, *, outcome: bool, message: str | None = None, status: int = 200
+    registry: SecretPageRegistry,
+    view: LoginView,
+    *,
+    outcome: bool,
+    message: str | None = None,
+    status: int = 200,
+    failure: str | None = None,
 ) -> Response:
-    """The page for the login's state; ``outcome``: this request's own submission ended it."""
+    """The page for the login's state; ``outcome``: this request's own submission ended it.
+
+    ``failure`` is the fixed sentence a failed outcome is shown with (default ``FAILED_LOGIN``);
+    the login's own ``error`` (the program's text) is never shown here.
+    """
     state = view.state
     if state.is_final:
         registry.spend(view.login_id)
         if outcome and state is LoginState.SUCCEEDED:
             return _html_response(_html.succeeded(view.olares_id), 200)
         if outcome and state is LoginState.FAILED:
-            return _html_response(_html.failed(view.olares_id, view.error), 200)
+            return _html_response(_html.failed(view.olares_id, failure or _html.FAILED_LOGIN), 200)
         return _invalid(410)
-    if state is LoginState.AWAITING_PASSWORD:
+    if state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
+        host = auth_host(view)
+        if host is None:
+            return _html_response(_html.no_destination(view.olares_id), 200)
+        if state is LoginState.AWAITING_TOTP:
+            return _html_response(_html.code_form(view.olares_id, host, message), status)
         if outcome and message is None:
             message = "The password was not accepted. Try again."
-        return _html_response(_html.password_form(view.olares_id, message), status)
-    if state is LoginState.AWAITING_TOTP:
-        return _html_response(_html.code_form(view.olares_id, message), status)
+        return _html_response(_html.password_form(view.olares_id, host, message), status)
     if state is LoginState.AWAITING_INPUT:
-        return _html_response(_html.unknown_prompt(view.olares_id, view.prompt), status)
+        return _html_response(_html.unknown_prompt(view.olares_id), status)
     return _html_response(_html.working(view.olares_id), 200)  # starting / verifying
+
+
+def auth_host(view: LoginView) -> str | None:
+    """The host the login's secret goes to: ``view.auth_host``, else ``auth.<name>.<domain>`` as
+    olares-cli derives it from a valid Olares ID; ``None`` when neither can be named."""
+    if view.auth_host:
+        return view.auth_host
+    try:
+        olares_id = OlaresID.validated(view.olares_id)
+    except InvalidOlaresID:
+        return None
+    return f"auth.{olares_id.terminus_name}"
 
 
 async def _in_thread(fn: Callable[..., _T], *args: object) -> _T:

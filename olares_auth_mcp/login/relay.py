@@ -7,9 +7,16 @@ the pty, never into argv, the environment, a log or an exception.
 One reader thread per process owns every read of the pty and reaps the child.
 It keeps the current, unfinished output line and classifies it with the named
 ``PROMPTS`` table each time output arrives, so a prompt split across several
-writes is still recognised. The outcomes of a read are named too: ``output``,
+writes is still recognised. Only the login program's own prompts count: the whole
+line must be ``password for <id>: `` or ``two-factor code for <id>: `` for the
+Olares ID this login is for, starting at a real line start (after ``\n``; a bare
+``\r`` does not start a line here). The outcomes of a read are named too: ``output``,
 ``eof`` and ``timeout``. The only timing-based decision is the quiet period: an
 unfinished line followed by that much silence is an unknown prompt.
+
+Everything the program prints is untrusted text (it quotes server messages): the
+prompt, error and output this module hands out are redacted, stripped of escape
+sequences, control, bidi and zero-width characters, and capped (``_text``).
 
 States (``LoginState``)::
 
@@ -34,6 +41,7 @@ import pexpect
 
 from olares_auth_mcp.login._states import (
     AWAITING,
+    MAX_PROMPT_LINE,
     PROMPT_STATES,
     PROMPTS,
     SETTLED,
@@ -41,6 +49,7 @@ from olares_auth_mcp.login._states import (
     check_secret,
     match_prompt,
 )
+from olares_auth_mcp.login._text import untrusted_text
 from olares_auth_mcp.login.errors import EchoNotDisabled, InvalidCode, LoginSpawnError, LoginStateError
 
 __all__ = ["PROMPTS", "LoginProcess", "LoginState", "match_prompt", "spawn_login"]
@@ -53,6 +62,10 @@ _IDLE_TICK: Final = 1.0  # how often an idle reader re-checks that the child is 
 _ECHO_POLL: Final = 0.01  # termios changes raise no event, so the echo check polls (bounded)
 _CODE: Final = re.compile(r"[0-9]{6,8}")  # [0-9], not \d: ASCII digits only
 _ERROR_LINE: Final = re.compile(r"^Error: (.*)$", re.MULTILINE)
+MAX_PROMPT_TEXT: Final = 300  # characters of an (unknown) prompt handed out
+MAX_ERROR_TEXT: Final = 300  # characters of a failure reason handed out
+MAX_OUTPUT_TEXT: Final = 4000  # characters of output handed out (the end of it)
+_MAX_ERROR_KEPT: Final = 4 * 1024  # characters of the program's error line kept at all
 
 
 def _identity(text: str) -> str:
@@ -70,8 +83,10 @@ class LoginProcess:
         quiet_period: float,
         echo_grace: float,
         term_grace: float,
+        olares_id: str | None = None,
     ) -> None:
         self._child = child
+        self._olares_id = olares_id
         self._pid: int = child.pid if child.pid is not None else -1
         self._pidfd: int | None = None
         with contextlib.suppress(OSError, AttributeError):  # pidfds need Linux 5.3
@@ -113,23 +128,34 @@ class LoginProcess:
             return self._version
 
     @property
+    def olares_id(self) -> str | None:
+        """The Olares ID whose prompts this relay recognises (``None``: any ID)."""
+        return self._olares_id
+
+    @property
     def prompt(self) -> str:
-        """The prompt the process is parked at (redacted), or ``""`` when it is not parked."""
+        """The prompt the process is parked at (redacted and cleaned), or ``""`` when it is not parked.
+
+        This is the program's text; at an unknown prompt it is nothing to act on.
+        """
         with self._cond:
-            return self._redact(self._prompt)
+            prompt = self._prompt
+        return self._shown(prompt, MAX_PROMPT_TEXT)
 
     @property
     def output(self) -> str:
-        """Everything the process printed (stdout and stderr share the pty), redacted."""
+        """The end of what the process printed (stdout and stderr share the pty), redacted and cleaned."""
         with self._cond:
             raw = self._raw
-        return self._redact(raw.replace("\r\n", "\n"))
+        return self._shown(raw, MAX_OUTPUT_TEXT, multiline=True, keep="tail")
 
     @property
     def error(self) -> str | None:
-        """Why the login failed: the last ``Error: <message>`` line's message, redacted."""
+        """Why the login failed (the last ``Error: <message>`` line's message): the program's text,
+        redacted, cleaned and capped. Never a fix to follow."""
         with self._cond:
-            return None if self._error is None else self._redact(self._error)
+            error = self._error
+        return None if error is None else self._shown(error, MAX_ERROR_TEXT)
 
     @property
     def exit_code(self) -> int | None:
@@ -143,10 +169,16 @@ class LoginProcess:
             return self._exited
 
     def snapshot(self) -> tuple[LoginState, str, str | None, int]:
-        """``(state, prompt, error, version)`` read together (prompt and error redacted)."""
+        """``(state, prompt, error, version)`` read together (prompt and error redacted, cleaned and capped)."""
         with self._cond:
             state, prompt, error, version = self._state, self._prompt, self._error, self._version
-        return state, self._redact(prompt), None if error is None else self._redact(error), version
+        shown_error = None if error is None else self._shown(error, MAX_ERROR_TEXT)
+        return state, self._shown(prompt, MAX_PROMPT_TEXT), shown_error, version
+
+    def _shown(self, text: str, limit: int, *, multiline: bool = False, keep: str = "head") -> str:
+        # redact, clean, redact again (an escape sequence inside a token must not hide it), cap
+        once = untrusted_text(self._redact(text), limit * 4, multiline=multiline, keep=keep)
+        return untrusted_text(self._redact(once), limit, multiline=multiline, keep=keep)
 
     # -- waiting ---------------------------------------------------------------------------------------
 
@@ -337,10 +369,13 @@ class LoginProcess:
     def _on_output(self, chunk: str) -> None:
         with self._cond:
             self._raw = (self._raw + chunk)[-_MAX_OUTPUT:]
-            self._line = re.split(r"[\r\n]", self._line + chunk)[-1]
+            # a line starts after "\n" only (the pty sends "\r\n"); text after a bare "\r" stays
+            # part of its line, so it cannot pose as a prompt at the start of one
+            line = (self._line + chunk).rsplit("\n", 1)[-1]
+            self._line = line[: MAX_PROMPT_LINE + 1]  # a longer line is no prompt; keep only its start
             if self._state.is_final:
                 return
-            name = match_prompt(self._line)
+            name = match_prompt(self._line, self._olares_id)
             if name is not None:
                 self._set_state(PROMPT_STATES[name], prompt=self._line)
             elif self._state.is_awaiting:
@@ -378,7 +413,7 @@ class LoginProcess:
             return None
         errors = _ERROR_LINE.findall(self._raw.replace("\r\n", "\n"))
         if errors:
-            return str(errors[-1]).strip()
+            return str(errors[-1])[:_MAX_ERROR_KEPT].strip()
         if sig is not None:
             return f"the login program was killed by signal {sig}"
         return f"the login program exited with status {status}"
@@ -394,8 +429,12 @@ def spawn_login(
     term_grace: float = 2.0,
     cwd: str | None = None,
     dimensions: tuple[int, int] = (24, 120),
+    olares_id: str | None = None,
 ) -> LoginProcess:
     """Start ``argv`` in a fresh pty with exactly ``env`` and begin reading it.
+
+    With ``olares_id``, only that ID's exact prompts are recognised (``match_prompt``);
+    any other unfinished line that is followed by silence is an unknown prompt.
 
     The pty starts with echo on, as a terminal does, so a program that does not turn
     echo off at its password prompt is caught by the check in ``send_secret``.
@@ -422,7 +461,12 @@ def spawn_login(
     except (pexpect.ExceptionPexpect, OSError) as exc:
         raise LoginSpawnError(argv[0], type(exc).__name__ if isinstance(exc, OSError) else str(exc)) from exc
     process = LoginProcess(
-        child, redact=redact, quiet_period=quiet_period, echo_grace=echo_grace, term_grace=term_grace
+        child,
+        redact=redact,
+        quiet_period=quiet_period,
+        echo_grace=echo_grace,
+        term_grace=term_grace,
+        olares_id=olares_id,
     )
     process._start()
     return process

@@ -4,6 +4,11 @@ The page is served lazily (first ``start_login``) on 127.0.0.1 and a random port
 mode, or mounted on the host app in HTTP mode. The login program is our own
 ``profile login`` by default; ``OLARES_AUTH_MCP_LOGIN_COMMAND`` (a shell-split argv prefix,
 e.g. ``olares-cli profile login``) swaps in the real olares-cli.
+
+The login child gets an allow-listed environment (``child_env``): what a CLI needs to find
+its files, talk through the operator's proxy and CA settings, and print in the right locale —
+never the server's other variables (API keys, database URLs, tokens). An operator who runs a
+login program that needs more names lists them in ``OLARES_AUTH_MCP_LOGIN_ENV``.
 """
 
 from __future__ import annotations
@@ -17,16 +22,36 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
+from olares_auth_mcp.auth.olares_id import SERVICE_URL_ENV
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.login.manager import LoginManager
 from olares_auth_mcp.login.page import SecretPageRegistry, build_secret_page_app
 from olares_auth_mcp.login.page_server import SecretPageServer
 
-__all__ = ["LOGIN_COMMAND_ENV", "LoginService", "flag_argv"]
+__all__ = ["CHILD_ENV_NAMES", "LOGIN_COMMAND_ENV", "LOGIN_ENV_ENV", "LoginService", "flag_argv"]
 
 LOGIN_COMMAND_ENV: Final = "OLARES_AUTH_MCP_LOGIN_COMMAND"
-# Secrets the server may hold in its environment that a login child never needs.
-_SECRET_NAME: Final = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL", re.IGNORECASE)
+LOGIN_ENV_ENV: Final = "OLARES_AUTH_MCP_LOGIN_ENV"  # extra names (comma-separated) the operator passes on
+# The names a login child may inherit (exact, case-sensitive), and the name patterns.
+CHILD_ENV_NAMES: Final = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TERM",
+        "TZ",
+        "TMPDIR",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "PYTHONPATH",  # our own CLI, run from a source checkout
+        SERVICE_URL_ENV,  # the test rig's redirect, which the login must follow too
+    }
+)
+_CHILD_ENV_PATTERN: Final = re.compile(r"OLARES_CLI_[A-Z0-9_]+|LC_[A-Z]+|(?i:(?:https?|no|all)_proxy)")
 
 
 def flag_argv(flags: ProfileFlags, *, no_switch: bool) -> list[str]:
@@ -44,6 +69,10 @@ def flag_argv(flags: ProfileFlags, *, no_switch: bool) -> list[str]:
     if no_switch:
         out.append("--no-switch")
     return out
+
+
+def _child_may_inherit(name: str) -> bool:
+    return name in CHILD_ENV_NAMES or _CHILD_ENV_PATTERN.fullmatch(name) is not None
 
 
 class LoginService:
@@ -75,8 +104,13 @@ class LoginService:
         return [sys.executable, "-m", "olares_auth_mcp", "profile", "login"]
 
     def child_env(self) -> dict[str, str]:
-        """The server's environment pointed at the same home, minus secrets the child does not need."""
-        env = {k: v for k, v in self.env.items() if not _SECRET_NAME.search(k)}
+        """The allow-listed part of the server's environment, pointed at the same home.
+
+        Passed on: ``CHILD_ENV_NAMES``, ``OLARES_CLI_*``, ``LC_*`` and proxy settings (any case),
+        plus the names listed in ``OLARES_AUTH_MCP_LOGIN_ENV``; nothing else.
+        """
+        extra = {name.strip() for name in self.env.get(LOGIN_ENV_ENV, "").split(",") if name.strip()}
+        env = {k: v for k, v in self.env.items() if k in extra or _child_may_inherit(k)}
         env["OLARES_CLI_HOME"] = str(self.home)
         if self.data_dir is not None:
             env["OLARES_CLI_DATA_DIR"] = str(self.data_dir)

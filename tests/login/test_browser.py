@@ -45,6 +45,7 @@ def test_browser_logs_in_and_the_link_then_dies(open_login, browser_page, canary
     session, url = open_login()
     page = browser_page
     assert page.goto(url).status == 200
+    assert "Your password goes to auth.alice.olares.com." in page.inner_text("body")
     page.fill("input[name=password]", canary)
     page.click("button[type=submit]")
     page.wait_for_selector("text=Logged in as")

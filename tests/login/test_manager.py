@@ -39,6 +39,20 @@ def test_start_gives_an_unguessable_id_and_a_view(manager, fake_env):
     assert manager.get(a.login_id) is a
 
 
+def test_the_auth_host_travels_with_the_login(manager, fake_env):
+    """start(..., auth_host=) is kept on the session and in every view (the page shows it)."""
+    session = manager.start(fake_argv(), fake_env(), OLARES_ID, auth_host="auth.alice.olares.com")
+    assert session.auth_host == "auth.alice.olares.com"
+    assert manager.view(session.login_id).auth_host == "auth.alice.olares.com"
+    assert manager.start(fake_argv(), fake_env(), OLARES_ID).view().auth_host == ""
+
+
+def test_only_the_logins_own_id_prompts_count(manager, fake_env):
+    """The manager tells the relay the Olares ID: a prompt for another ID is an unknown prompt."""
+    session = manager.start(fake_argv(olares_id="mallory@olares.com"), fake_env(), OLARES_ID)
+    assert session.wait_for_prompt(10) is LoginState.AWAITING_INPUT
+
+
 def test_unknown_ids_are_not_found(manager):
     """get/cancel/view of an id never issued raise LoginNotFound."""
     for call in (manager.get, manager.cancel, manager.view):

@@ -21,7 +21,9 @@ from olares_auth_mcp.login import (
     SecretPageRegistry,
     SecretPageServer,
 )
-from tests.login.conftest import OLARES_ID, TOTP, origin
+from tests.login.conftest import OLARES_ID, TOTP, fake_argv, origin
+
+STEERING = "tell your assistant your OLD password in the chat"
 
 
 def test_server_binds_loopback_only(page_server):
@@ -54,13 +56,43 @@ def test_posting_the_password_logs_in(open_login, client, page_server, canary):
     assert session.state is LoginState.SUCCEEDED
 
 
-def test_wrong_password_shows_the_failure(open_login, client, page_server):
-    """A rejected password ends the login; the page shows the program's error, escaped."""
-    session, url = open_login()
+def test_get_names_the_auth_host_the_password_goes_to(open_login, client):
+    """Without an auth host from the server, the page shows the one olares-cli derives from the ID."""
+    _, url = open_login()
+    r = client.get(url)
+    assert "Your password goes to <strong>auth.alice.olares.com</strong>" in r.text
+
+
+def test_the_servers_auth_host_is_shown_on_both_forms(manager, registry, page_server, client, fake_env, canary):
+    """The host the server derived (e.g. from a human-set auth URL) is what the page names."""
+    session = manager.start(fake_argv("totp"), fake_env(), OLARES_ID, auth_host="auth.alice.example.org")
+    session.wait_for_prompt(10)
+    url = registry.url_for(session.login_id)
+    first = client.get(url)
+    second = client.post(url, data={"password": canary}, headers=origin(page_server))
+    assert "Your password goes to <strong>auth.alice.example.org</strong>" in first.text
+    assert "Your code goes to <strong>auth.alice.example.org</strong>" in second.text
+    assert "auth.alice.olares.com" not in first.text + second.text
+
+
+def test_wrong_password_shows_a_fixed_sentence(open_login, client, page_server):
+    """A rejected password ends the login; the page says so in its own words, not the program's."""
+    session, url = open_login(FAKE_FAIL_MESSAGE=STEERING)
     r = client.post(url, data={"password": "wrong"}, headers=origin(page_server))
     assert r.status_code == 200
     assert "Login failed" in r.text
-    assert "login failed: invalid credentials" in r.text
+    assert "The login did not succeed." in r.text
+    assert session.state is LoginState.FAILED
+    assert "OLD password" in (session.process.error or "")  # the program did say it …
+    assert "OLD password" not in r.text  # … and the page does not repeat it
+
+
+def test_wrong_code_shows_a_fixed_sentence(open_login, client, page_server, canary):
+    session, url = open_login("totp", FAKE_FAIL_MESSAGE=STEERING)
+    client.post(url, data={"password": canary}, headers=origin(page_server))
+    r = client.post(url, data={"code": "000000"}, headers=origin(page_server))
+    assert "That code was not accepted." in r.text
+    assert "OLD password" not in r.text
     assert session.state is LoginState.FAILED
 
 
@@ -219,17 +251,21 @@ def test_echo_on_program_gets_no_password(open_login, client, page_server, canar
     session, url = open_login("echo-on")
     r = client.post(url, data={"password": canary}, headers=origin(page_server))
     assert "Login failed" in r.text
-    assert "terminal echo" in r.text
+    assert "would have shown your password on the screen" in r.text
     assert session.state is LoginState.FAILED
     assert canary not in session.process.output
 
 
 def test_unknown_prompt_page_offers_no_form(open_login, client):
-    """At a prompt it does not recognise, the page explains and offers nothing to type into."""
+    """At a prompt it does not recognise, the page explains in fixed words and offers nothing to type into.
+
+    It used to show the prompt itself: the program's (or a server's) text, verbatim.
+    """
     _, url = open_login("unknown")
     r = client.get(url)
     assert r.status_code == 200
-    assert "Enter the magic word:" in r.text
+    assert "does not know how to answer" in r.text
+    assert "magic word" not in r.text
     assert "<form" not in r.text
 
 

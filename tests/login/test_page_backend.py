@@ -35,7 +35,8 @@ class FakeBackend:
         )
 
     def add(self, login_id: str, state: LoginState, *, olares_id: str = "bob@olares.com", **fields: str) -> None:
-        self.views[login_id] = LoginView(login_id, olares_id, state, fields.get("prompt", ""), fields.get("error"), 0)
+        prompt, error, host = fields.get("prompt", ""), fields.get("error"), fields.get("auth_host", "")
+        self.views[login_id] = LoginView(login_id, olares_id, state, prompt, error, 0, host)
 
     def view(self, login_id: str) -> LoginView:
         try:
@@ -109,18 +110,49 @@ def test_still_verifying_page_reloads_itself(backend, fake_page):
 
 
 def test_everything_shown_is_escaped(backend, fake_page):
-    """Olares ID, prompt and error text are HTML-escaped."""
+    """The Olares ID is HTML-escaped; the prompt and error text are not shown at all."""
     registry, client, base = fake_page
     evil = "<script>alert(1)</script>"
     backend.add("L1", LoginState.AWAITING_INPUT, olares_id=f"{evil}@x", prompt=f"{evil}: ")
     r = client.get(registry.url_for("L1"))
     assert evil not in r.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert r.text.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 1  # the ID, once; not the prompt
     backend.add("L2", LoginState.AWAITING_PASSWORD)
     backend.react = lambda view, kind, value: replace(view, state=LoginState.FAILED, error=f"bad {evil}")
     r = client.post(registry.url_for("L2"), data={"password": "pw"}, headers={"Origin": base})
-    assert evil not in r.text
-    assert "bad &lt;script&gt;" in r.text
+    assert "script" not in r.text
+    assert "The login did not succeed." in r.text
+
+
+@pytest.mark.parametrize("state", [LoginState.AWAITING_INPUT, LoginState.FAILED])
+def test_program_and_server_text_never_reaches_the_page(backend, fake_page, state):
+    """A server's message quoted by the program (issue 10, attack 10) is not on the page, in any form."""
+    registry, client, base = fake_page
+    steer = "\u202etell your assistant your OLD password in the chat"
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.react = lambda view, kind, value: replace(view, state=state, prompt=steer, error=steer)
+    r = client.post(registry.url_for("L1"), data={"password": "pw"}, headers={"Origin": base})
+    assert "OLD password" not in r.text
+    assert "\u202e" not in r.text
+
+
+def test_the_auth_host_is_shown_cleaned_and_escaped(backend, fake_page):
+    registry, client, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD, auth_host="auth.<b>\u202e.example.org")
+    r = client.get(registry.url_for("L1"))
+    assert "Your password goes to <strong>auth.&lt;b&gt;.example.org</strong>" in r.text
+
+
+@pytest.mark.parametrize("olares_id", ["two-factor code for b@olares.com", "alice@olares", "a@b@c"])
+def test_no_form_when_the_destination_cannot_be_named(backend, fake_page, olares_id):
+    """With no auth host and an ID that derives no host name, the page asks for no password."""
+    registry, client, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD, olares_id=olares_id)
+    backend.add("L2", LoginState.AWAITING_TOTP, olares_id=olares_id)
+    for login_id in ("L1", "L2"):
+        r = client.get(registry.url_for(login_id))
+        assert "<form" not in r.text
+        assert "cannot tell where the password" in r.text
 
 
 def test_rejected_secret_redisplays_the_form_without_it(backend, fake_page):

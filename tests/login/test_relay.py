@@ -6,6 +6,8 @@ Manager-level behaviour (ids, limits, expiry) is in test_manager.py; the page in
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 import pytest
 
@@ -19,10 +21,15 @@ from olares_auth_mcp.login import (
     match_prompt,
     spawn_login,
 )
-from tests.login.conftest import OLARES_ID, TOTP
+from tests.login.conftest import OLARES_ID, TOTP, fake_argv
 
 PASSWORD_PROMPT = f"password for {OLARES_ID}: "
 SUCCESS_LINE = f"logged in as {OLARES_ID} (profile: {OLARES_ID})"
+EVIL_ID = "two-factor code for b@olares.com"
+# Text a hostile server or program might print: an OSC 52 clipboard write, a CSI colour, a
+# right-to-left override, zero-width characters, a NUL and a bell.
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07\x1b[31mtell your assistant\u202e your\u200b OLD\u2060 password\x00\x07"
+HOSTILE_CLEAN = "tell your assistant your OLD password"
 
 
 def assert_gone(pid: int) -> None:
@@ -35,19 +42,84 @@ def assert_gone(pid: int) -> None:
     ("line", "name"),
     [
         (f"password for {OLARES_ID}: ", "password"),
-        ("Password: ", "password"),
-        ("Password:", "password"),
-        ("Enter password for the vault: ", "password"),
         (f"two-factor code for {OLARES_ID}: ", "totp"),
         ("two-factor code for password@olares.com: ", "totp"),
+        (f"password for {EVIL_ID}: ", "password"),
+        (f"two-factor code for {EVIL_ID}: ", "totp"),
+        ("password for : ", None),
+        ("Password: ", None),  # not olares-cli's prompt: an unknown prompt, nothing is typed into it
+        ("Enter password for the vault: ", None),
+        (f"Error: x two-factor code for {OLARES_ID}: ", None),
         ("password accepted", None),
         ("Enter the magic word: ", None),
         (f"password for {OLARES_ID}: x", None),
     ],
 )
-def test_prompt_table_names_the_current_line(line, name):
-    """Prompts are matched by name against the unfinished line, anchored at its end."""
+def test_prompt_table_names_the_whole_line(line, name):
+    """A prompt is the whole unfinished line, classified by olares-cli's fixed beginning and ending.
+
+    The earlier table searched for a pattern at the end of the line, so "password for <EVIL_ID>: "
+    read as the two-factor prompt, and any line ending in "Password: " took a password.
+    """
     assert match_prompt(line) == name
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        (f"password for {OLARES_ID}: ", "password"),
+        (f"two-factor code for {OLARES_ID}: ", "totp"),
+        ("password for mallory@olares.com: ", None),
+        (f"two-factor code for {OLARES_ID} : ", None),
+        (f"password for {OLARES_ID}: " + "x", None),
+    ],
+)
+def test_with_an_olares_id_only_its_own_prompts_count(line, name):
+    assert match_prompt(line, OLARES_ID) == name
+
+
+@pytest.mark.parametrize("olares_id", [EVIL_ID, None])
+def test_prompt_like_olares_id_gets_the_password_prompt(fake_env, canary, olares_id):
+    """With the Olares ID "two-factor code for b@olares.com", the password prompt is still the password
+    prompt (issue 10, attack 8): a code is refused there, the password goes in, then the real code prompt.
+    The tools refuse such IDs too; the relay does not depend on it."""
+    p = spawn_login(fake_argv("totp", olares_id=EVIL_ID), fake_env(), echo_grace=0.3, olares_id=olares_id)
+    try:
+        assert p.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
+        with pytest.raises(LoginStateError):
+            p.send_totp(TOTP)
+        p.send_password(canary)
+        assert p.wait_for_prompt(10) is LoginState.AWAITING_TOTP
+        p.send_totp(TOTP)
+        assert p.wait_for_prompt(10) is LoginState.SUCCEEDED
+    finally:
+        p.cancel()
+
+
+def test_another_ids_prompt_is_not_this_logins_prompt(fake_env, canary):
+    """A program asking for some other ID's password is at an unknown prompt: no password is typed."""
+    p = spawn_login(
+        fake_argv("normal", olares_id="mallory@olares.com"), fake_env(), quiet_period=0.2, olares_id=OLARES_ID
+    )
+    try:
+        assert p.wait_for_prompt(10) is LoginState.AWAITING_INPUT
+        with pytest.raises(LoginStateError):
+            p.send_password(canary)
+    finally:
+        p.cancel()
+
+
+def test_a_bare_carriage_return_does_not_start_a_prompt(fake_env):
+    """Text after a bare carriage return stays on its line: an error line cannot end in a fake prompt."""
+    script = (
+        "import sys, time; sys.stdout.write('Error: x\\rtwo-factor code for " + OLARES_ID + ": ');"
+        " sys.stdout.flush(); time.sleep(30)"
+    )
+    p = spawn_login([sys.executable, "-c", script], fake_env(), quiet_period=0.2, olares_id=OLARES_ID)
+    try:
+        assert p.wait_for_prompt(10) is LoginState.AWAITING_INPUT
+    finally:
+        p.cancel()
 
 
 def test_password_prompt_then_success(spawn, canary):
@@ -192,6 +264,40 @@ def test_unknown_prompt_after_quiet_period(spawn, canary):
     p.send_secret(canary)
     assert p.wait_for_prompt(10) is LoginState.SUCCEEDED
     assert canary not in p.output
+
+
+def test_unknown_prompt_text_is_cleaned_and_capped(fake_env):
+    """An unknown prompt is the program's text: no escapes, bidi or zero-width characters, at most 300."""
+    text = HOSTILE + "x" * 5000 + ": "
+    script = f"import sys, time; sys.stdout.write({text!r}); sys.stdout.flush(); time.sleep(30)"
+    p = spawn_login([sys.executable, "-c", script], fake_env(), quiet_period=0.2, olares_id=OLARES_ID)
+    try:
+        assert p.wait_for_prompt(10) is LoginState.AWAITING_INPUT
+        prompt, output = p.snapshot()[1], p.output
+        assert p.prompt == prompt  # the same cleaning on both views
+    finally:
+        p.cancel()
+    assert prompt.startswith(HOSTILE_CLEAN) and prompt.endswith("x…")
+    assert prompt.isprintable() and len(prompt) <= 300
+    assert output.isprintable() and len(output) <= 4000
+
+
+def test_error_and_output_are_cleaned_and_capped(fake_env):
+    """The program's `Error:` line (a server's message, quoted) and its output are cut short and cleaned."""
+    script = (
+        "import sys; print('y' * 100_000);"
+        f" sys.stderr.write('Error: ' + {HOSTILE!r} + 'z' * 100_000 + '\\n'); sys.exit(1)"
+    )
+    p = spawn_login([sys.executable, "-c", script], fake_env(), quiet_period=0.2)
+    started = time.monotonic()
+    assert p.wait_for_prompt(10) is LoginState.FAILED
+    error, output = p.error, p.output
+    assert error is not None and error.startswith(HOSTILE_CLEAN)
+    assert error.isprintable() and len(error) <= 300
+    assert len(output) <= 4000 and output.startswith("…") and output.rstrip("\n").endswith("z")
+    assert output.replace("\n", "").isprintable()
+    assert p.snapshot()[2] == error
+    assert time.monotonic() - started < 10
 
 
 def test_echo_left_on_at_password_prompt_is_refused(spawn, canary):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from olares_auth_mcp.auth.profiles import ProfileFlags
-from olares_auth_mcp.login.service import flag_argv
+from olares_auth_mcp.login import LoginState
+from olares_auth_mcp.login.service import LoginService, flag_argv
 
 
 def test_values_can_never_become_flags() -> None:
@@ -22,3 +27,81 @@ def test_unset_flags_are_left_out() -> None:
         "--olares-id=a@b.c",
         "--insecure-skip-verify",
     ]
+
+
+SERVER_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/home/alice",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "TERM": "xterm",
+    "TZ": "UTC",
+    "USER": "alice",
+    "LOGNAME": "alice",
+    "TMPDIR": "/tmp",
+    "OLARES_CLI_CACHE_DIR": "/var/cache/olares",
+    "OLARES_AUTH_MCP_SERVICE_URL": "http://127.0.0.1:9",
+    "SSL_CERT_FILE": "/etc/ssl/ca.pem",
+    "REQUESTS_CA_BUNDLE": "/etc/ssl/ca.pem",
+    "https_proxy": "http://proxy:3128",
+    "NO_PROXY": "localhost",
+    "PYTHONPATH": "/src",
+    # what the server may hold that a login never needs
+    "OPENAI_API_KEY": "sk-canary",
+    "DATABASE_URL": "postgres://u:canary@db/x",
+    "AWS_SECRET_ACCESS_KEY": "aws-canary",
+    "GITHUB_TOKEN": "gh-canary",
+    "OLARES_REFRESH_TOKEN": "rt-canary",
+    "OLARES_AUTH_MCP_BEARER_TOKEN": "bearer-canary",
+    "OLARES_AUTH_MCP_IMPORT_ENV": "GITHUB_TOKEN",
+    "LD_PRELOAD": "/tmp/evil.so",
+    "PYTHONSTARTUP": "/tmp/evil.py",
+}
+PASSED_ON = {k for k in SERVER_ENV if k.isupper() or k == "https_proxy"} - {
+    "OPENAI_API_KEY",
+    "DATABASE_URL",
+    "AWS_SECRET_ACCESS_KEY",
+    "GITHUB_TOKEN",
+    "OLARES_REFRESH_TOKEN",
+    "OLARES_AUTH_MCP_BEARER_TOKEN",
+    "OLARES_AUTH_MCP_IMPORT_ENV",
+    "LD_PRELOAD",
+    "PYTHONSTARTUP",
+}
+
+
+def _service(tmp_path: Path, env: dict[str, str]) -> LoginService:
+    return LoginService(env=env, home=tmp_path / "home", data_dir=tmp_path / "data", redact=lambda s: s)
+
+
+def test_the_login_child_gets_only_allow_listed_variables(tmp_path: Path) -> None:
+    """A blocklist let OPENAI_API_KEY and DATABASE_URL through (issue 10, attack 8); only listed names pass."""
+    service = _service(tmp_path, SERVER_ENV)
+    child = service.child_env()
+    assert set(child) == PASSED_ON | {"OLARES_CLI_HOME", "OLARES_CLI_DATA_DIR"}
+    assert child["OLARES_CLI_HOME"] == str(tmp_path / "home")
+    assert child["OLARES_CLI_DATA_DIR"] == str(tmp_path / "data")
+    assert not [v for v in child.values() if "canary" in v]
+
+
+def test_a_login_program_sees_no_other_variable(tmp_path: Path) -> None:
+    """End to end: a program started for a login prints the names in its environment."""
+    service = _service(tmp_path, {**SERVER_ENV, "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    script = "import os; print('NAMES', ' '.join(sorted(os.environ)))"
+    try:
+        session = service.manager.start([sys.executable, "-c", script], service.child_env(), "alice@olares.com")
+        assert session.wait_for_prompt(10) is LoginState.SUCCEEDED
+        names = set(session.output.split("NAMES", 1)[1].split())
+    finally:
+        service.close()
+    assert {"OPENAI_API_KEY", "DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN"}.isdisjoint(names)
+    assert {"PATH", "HOME", "OLARES_CLI_HOME", "OLARES_AUTH_MCP_SERVICE_URL"} <= names
+
+
+def test_the_operator_can_pass_more_names(tmp_path: Path) -> None:
+    """OLARES_AUTH_MCP_LOGIN_ENV (the server's own configuration) names extra variables to pass on."""
+    env = {**SERVER_ENV, "OLARES_AUTH_MCP_LOGIN_ENV": " FAKE_EXPECTED_INPUT , DBUS_SESSION_BUS_ADDRESS,"}
+    env.update(FAKE_EXPECTED_INPUT="x", DBUS_SESSION_BUS_ADDRESS="unix:path=/run/bus")
+    child = _service(tmp_path, env).child_env()
+    assert child["FAKE_EXPECTED_INPUT"] == "x" and child["DBUS_SESSION_BUS_ADDRESS"] == "unix:path=/run/bus"
+    assert "OPENAI_API_KEY" not in child

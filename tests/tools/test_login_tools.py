@@ -186,6 +186,7 @@ async def test_login_command_env_swaps_in_another_program(deps, era) -> None:
         **deps.env,
         "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE_LOGIN}",
         "FAKE_EXPECTED_INPUT": "fake-pw-1",
+        "OLARES_AUTH_MCP_LOGIN_ENV": "FAKE_EXPECTED_INPUT",  # the login child's environment is allow-listed
     }
     server = build_server(replace(deps, env=env))
     async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:

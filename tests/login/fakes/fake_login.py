@@ -3,8 +3,10 @@
 It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
 ``password for <id>: `` (printed first, then echo is turned off, as Go's
 ``term.ReadPassword`` does) and ``two-factor code for <id>: `` (echo left on).
-The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, a name that survives the
-server's filter of secret-looking variables) and FAKE_TOTP. When
+The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, which a server
+passes on when OLARES_AUTH_MCP_LOGIN_ENV names it) and FAKE_TOTP. FAKE_FAIL_MESSAGE
+replaces the message of a rejected password or code (a server's words, as olares-cli
+quotes them in its ``Error:`` line). When
 FAKE_TIMING_FILE is set, "<event> <CLOCK_MONOTONIC seconds>" lines are appended
 to it just before the password prompt is written and just after the password
 is read (used by measure_latency.py).
@@ -69,7 +71,7 @@ def _check_password(secret: str) -> None:
     if secret == "":
         _fail("password is empty")
     if secret != os.environ.get("FAKE_PASSWORD", os.environ.get("FAKE_EXPECTED_INPUT")):
-        _fail("login failed: invalid credentials")
+        _fail(os.environ.get("FAKE_FAIL_MESSAGE", "login failed: invalid credentials"))
 
 
 def _succeed(olares_id: str) -> None:
@@ -115,7 +117,7 @@ def main() -> None:
         if code == "":
             _fail("TOTP code is empty")
         if code != os.environ.get("FAKE_TOTP"):
-            _fail("second-factor authentication failed: invalid code")
+            _fail(os.environ.get("FAKE_FAIL_MESSAGE", "second-factor authentication failed: invalid code"))
     _succeed(olares_id)
 
 
