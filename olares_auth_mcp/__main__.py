@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | sim … | demo
+USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | doctor … | sim … | demo
 
   (no arguments)   serve MCP over stdio (what MCP clients launch)
   serve --http     serve MCP over streamable HTTP on 127.0.0.1
   profile …        olares-cli compatible profile commands (list, use, remove, login, import, whoami)
+  doctor …         why auth fails here, one fix per cause ([--profile X] [--live] [-o json])
   sim …            run the local Olares simulator (a test rig)
   demo             the whole story on the embedded simulator"""
 
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from olares_auth_mcp.cli import run_profile
 
         return run_profile(args[1:])
+    if command == "doctor":
+        from olares_auth_mcp.cli.doctor import run_doctor_cli
+
+        return run_doctor_cli(args[1:])
     if command == "demo":
         from olares_auth_mcp.server.demo import main as demo_main
 

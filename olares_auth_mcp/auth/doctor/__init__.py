@@ -92,6 +92,7 @@ def run_doctor(
         findings.extend(live_findings)
         secrets += _stored_secrets(account, config)  # a refresh may have rotated them meanwhile
     else:
-        findings.append(Finding("live", "skipped", "network checks not run (pass live=true / --live)"))
+        how = "live=true" if audience == "agent" else "--live"
+        findings.append(Finding("live", "skipped", f"network checks not run (pass {how})"))
     redactor = Redactor(lambda: secrets)
     return DoctorReport(_redacted(findings, redactor), live=live, profile=checked, session=session_json(session))

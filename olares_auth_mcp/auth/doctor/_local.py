@@ -152,14 +152,15 @@ def _token_file_modes(paths: Paths, opts: DoctorOptions) -> Finding:
     files = _token_files(paths)
     if not files:
         return Finding("vault.token_files", "ok", f"no token files in {paths.keychain_dir}")
-    loose, foreign = [], []
+    loose: list[str] = []
+    foreign: list[Path] = []
     for path in files:
         with contextlib.suppress(OSError):
             st = path.stat()
             if opts.uid >= 0 and st.st_uid != opts.uid:
                 foreign.append(path)
             elif stat.S_IMODE(st.st_mode) & 0o077:
-                loose.append(path)
+                loose.append(f"{path.name} (mode {_mode(st)})")
     if foreign:
         names = ", ".join(p.name for p in foreign[:5])
         return Finding(
@@ -169,7 +170,7 @@ def _token_file_modes(paths: Paths, opts: DoctorOptions) -> Finding:
             f"sudo chown {opts.uid} {paths.keychain_dir}/*.enc",
         )
     if loose:
-        names = ", ".join(p.name for p in loose[:5])
+        names = ", ".join(loose[:5])
         return Finding(
             "vault.token_files",
             "warn",
