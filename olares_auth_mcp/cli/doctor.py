@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from olares_auth_mcp.auth.doctor import DoctorOptions, DoctorReport, run_doctor
+from olares_auth_mcp.auth.doctor._model import escape
 from olares_auth_mcp.auth.errors import AuthError
 from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
 from olares_auth_mcp.cli._context import CliContext
@@ -22,7 +23,7 @@ _MARK = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "skipped": "skip"}
 
 def printable(text: str) -> str:
     """Non-printable characters as escapes, so nothing a file or a server holds can drive the terminal."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return escape(text)
 
 
 def render_report(report: DoctorReport) -> str:

@@ -21,6 +21,7 @@ from olares_auth_mcp.auth.doctor._model import (
     Finding,
     FindingStatus,
     clean,
+    escape,
 )
 from olares_auth_mcp.auth.doctor._reach import (
     ConfirmRoute,
@@ -43,6 +44,7 @@ __all__ = [
     "LoginRoute",
     "SessionReach",
     "clean",
+    "escape",
     "login_fix",
     "routes",
     "run_doctor",
@@ -59,13 +61,13 @@ def _stored_secrets(account: Account, config: Config | None) -> list[str]:
 
 
 def _redacted(findings: Iterable[Finding], redactor: Redactor) -> list[Finding]:
+    """Stored token values and JWT shapes cut out; any non-printable character left shown as an escape."""
     known = redactor.known()
-    return [
-        Finding(
-            f.check, f.status, redactor.text(f.detail, known), None if f.fix is None else redactor.text(f.fix, known)
-        )
-        for f in findings
-    ]
+
+    def safe(text: str) -> str:
+        return escape(redactor.text(text, known))
+
+    return [Finding(safe(f.check), f.status, safe(f.detail), None if f.fix is None else safe(f.fix)) for f in findings]
 
 
 def run_doctor(
@@ -95,4 +97,5 @@ def run_doctor(
         how = "live=true" if audience == "agent" else "--live"
         findings.append(Finding("live", "skipped", f"network checks not run (pass {how})"))
     redactor = Redactor(lambda: secrets)
-    return DoctorReport(_redacted(findings, redactor), live=live, profile=checked, session=session_json(session))
+    shown = None if checked is None else escape(checked)
+    return DoctorReport(_redacted(findings, redactor), live=live, profile=shown, session=session_json(session))

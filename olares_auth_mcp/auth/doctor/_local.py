@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from olares_auth_mcp.auth.config import Config, ConfigStore
-from olares_auth_mcp.auth.doctor._model import Audience, DoctorOptions, Finding, clean
+from olares_auth_mcp.auth.doctor._model import Audience, DoctorOptions, Finding, clean, escape
 from olares_auth_mcp.auth.errors import AuthError, JWTError, TokenNotFound, VaultError, VaultLocked
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.paths import Paths
@@ -35,6 +35,7 @@ _OUTPUT_CAP: Final = 4096
 
 def login_fix(olares_id: str, audience: Audience) -> str:
     """The one way a profile gets a fresh grant: a login (which overwrites whatever is stored)."""
+    olares_id = escape(olares_id)
     if audience == "agent":
         return f'start_login(olares_id="{olares_id}")'
     return f"olares-cli profile login --olares-id {olares_id}"
@@ -216,7 +217,7 @@ def _token_records(config: Config | None, vault: TokenVault, audience: Audience,
     out = []
     for profile in config.profiles:
         oid = profile.olares_id
-        check = f"token:{oid}"
+        check = f"token:{escape(oid)}"
         try:
             record = vault.get(oid)
         except TokenNotFound:
@@ -247,7 +248,7 @@ def _record_finding(check: str, olares_id: str, record: TokenRecord, audience: A
         return Finding(
             check,
             "fail",
-            f"the record in this profile's token file belongs to {clean(record.olares_id, 120)!r}: it is not "
+            f"the record in this profile's token file belongs to {escape(record.olares_id[:120])!r}: it is not "
             "this profile's grant and is never used as one",
             login_fix(olares_id, audience),
         )

@@ -10,7 +10,7 @@ from typing import Final, Literal
 
 from olares_auth_mcp.auth.refresh import REFRESH_TIMEOUT
 
-__all__ = ["Audience", "DoctorOptions", "DoctorReport", "Finding", "FindingStatus", "clean"]
+__all__ = ["Audience", "DoctorOptions", "DoctorReport", "Finding", "FindingStatus", "clean", "escape"]
 
 FindingStatus = Literal["ok", "warn", "fail", "skipped"]
 Audience = Literal["agent", "human"]
@@ -24,6 +24,12 @@ def clean(text: str, limit: int = DETAIL_LIMIT) -> str:
     """One line of untrusted or OS text: control, bidi and zero-width characters become spaces; capped."""
     flat = _UNSAFE.sub(" ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """A name from a file (an Olares ID, an alias) shown exactly but harmlessly: every non-printable
+    character (control, bidi, zero-width) as its escape, so it can neither drive a terminal nor hide."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 @dataclass(frozen=True)
