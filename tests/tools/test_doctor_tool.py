@@ -96,3 +96,13 @@ async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vau
     everything = "".join(outputs) + paths.audit_log.read_text()
     for secret in (CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, CANARY_ACCESS.split(".")[1]):
         assert secret not in everything
+
+
+async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_doctor(connect) -> None:
+    from pathlib import Path
+
+    async with connect() as client:
+        guide = (await client.read_resource("olares://guide/auth")).contents[0].text
+    assert "auth_doctor" in guide and "surprises" in guide
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "`auth_doctor(profile?, live?)`" in readme and "olares-auth-mcp doctor" in readme
