@@ -21,10 +21,10 @@ from olares_auth_mcp.auth.errors import ConfigError
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
-from olares_auth_mcp.auth.vault import BlobVault, default_vault
+from olares_auth_mcp.auth.vault import BlobVault, EncryptedFileStore, MacKeychainKey, default_vault
 from olares_auth_mcp.auth.wire import HttpFactory, default_http_factory
 from olares_auth_mcp.sim import Simulator, SimUser
-from tests.auth.test_vault import DictKeyring, FailingKeyring
+from tests.auth.test_vault import DictKeyring, FailingKeyring, HangingKeyring
 from tests.certs import make_ca
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.helpers import make_jwt
@@ -194,6 +194,24 @@ def test_the_file_fallback_warns_and_the_keychain_is_fine(tmp_path) -> None:
     report = doctor(account_on(paths, vault))
     assert find(report, "vault.backend").status == "ok" and "system-keychain" in find(report, "vault.backend").detail
     assert find(report, f"token:{ALICE}").status == "ok"
+
+
+def test_a_locked_keychain_fails_once_with_the_unlock_command(tmp_path) -> None:
+    paths = Paths(home=tmp_path / "mh", keychain_dir=tmp_path / "Library" / "olares-cli", platform="darwin")
+    keyring = HangingKeyring()
+    vault = BlobVault(EncryptedFileStore(paths.keychain_dir, MacKeychainKey(paths.keychain_dir, keyring, timeout=0.2)))
+    ids = [ALICE, "bob@olares.com"]
+    ConfigStore(paths).mutate(lambda c: [c.upsert(Profile(i)) for i in ids])
+    for olares_id in ids:
+        vault.store.path_for(olares_id).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[attr-defined]
+        vault.store.path_for(olares_id).write_bytes(b"\x00" * 40)  # type: ignore[attr-defined]
+    try:
+        report = doctor(account_on(paths, vault))
+    finally:
+        keyring.release.set()
+    first, second = find(report, f"token:{ALICE}"), find(report, "token:bob@olares.com")
+    assert first.status == "fail" and "unlock-keychain" in (first.fix or "")
+    assert second.status == "skipped"
 
 
 def test_the_linux_file_backend_is_named(alice) -> None:

@@ -214,30 +214,27 @@ def _token_records(config: Config | None, vault: TokenVault, audience: Audience,
         return [Finding("tokens", "skipped", "config.json does not parse, so the profiles are unknown")]
     if not config.profiles:
         return [Finding("tokens", "skipped", "no profiles: nothing to decrypt")]
-    out = []
+    out: list[Finding] = []
+    locked = False
     for profile in config.profiles:
         oid = profile.olares_id
         check = f"token:{escape(oid)}"
+        if locked:  # each keychain call waits out its timeout: ask once, not once per profile
+            out.append(Finding(check, "skipped", "the login keychain is locked (see above)"))
+            continue
         try:
             record = vault.get(oid)
         except TokenNotFound:
             status = "pending (the platform issues it)" if profile.managed else "never logged in"
             out.append(Finding(check, "ok", f"no token stored ({status})"))
             continue
-        except VaultLocked as err:
-            out.append(
-                Finding(
-                    check,
-                    "fail",
-                    f"the token cannot be read: {clean(str(err))}",
-                    "unlock the login keychain: security unlock-keychain login.keychain",
-                )
-            )
-            continue
         except VaultError as err:
-            out.append(
-                Finding(check, "fail", f"the stored token cannot be read: {clean(str(err))}", login_fix(oid, audience))
-            )
+            if isinstance(err, VaultLocked) or isinstance(err.__cause__, VaultLocked):  # the vault wraps it
+                locked = True
+                fix = "unlock the login keychain: security unlock-keychain login.keychain"
+            else:
+                fix = login_fix(oid, audience)  # a new login overwrites the unreadable record
+            out.append(Finding(check, "fail", f"the stored token cannot be read: {clean(str(err))}", fix))
             continue
         out.append(_record_finding(check, oid, record, audience, now))
     return out
