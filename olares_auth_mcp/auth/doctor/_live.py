@@ -12,7 +12,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -184,7 +184,8 @@ def _tls(
             return Finding(
                 check,
                 "fail",
-                f"{host}'s certificate expired on {expiry:%Y-%m-%d %H:%M} UTC ({reason}): every request fails",
+                f"{host}'s certificate expired on {expiry:%Y-%m-%d %H:%M} UTC ({reason}; this machine's clock "
+                f"says {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC): every request fails",
                 "the Olares box renews its certificate when it is online with a correct clock: bring it online; "
                 "never turn verification off",
             )
