@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from olares_auth_mcp.auth.errors import ConfigError
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
-from olares_auth_mcp.auth.vault import BlobVault, EncryptedFileStore, MacKeychainKey, default_vault
+from olares_auth_mcp.auth.vault import BlobVault, EncryptedFileStore, MacKeychainKey, default_vault, file_vault
 from olares_auth_mcp.auth.wire import HttpFactory, default_http_factory
 from olares_auth_mcp.sim import Simulator, SimUser
 from tests.auth.test_vault import DictKeyring, FailingKeyring, HangingKeyring
@@ -110,6 +111,25 @@ def test_loose_modes_warn_with_the_chmod(alice, paths, check, target, mode, want
     finding = find(doctor(alice), check)
     assert finding.status == "warn" and oct(mode)[2:] in finding.detail
     assert finding.fix is not None and finding.fix.startswith(want)
+    subprocess.run(finding.fix, shell=True, check=True)  # noqa: S602 - the fix is what a human would paste
+    assert find(doctor(alice), check).status == "ok", "the one fix fixes it"
+
+
+def test_fixes_quote_paths_with_spaces(tmp_path) -> None:
+    """macOS keeps tokens under "Application Support": a pasted fix must still name the right file."""
+    paths = Paths(home=tmp_path / "my home", keychain_dir=tmp_path / "Application Support" / "olares-cli")
+    vault = file_vault(paths)
+    account = account_on(paths, vault)
+    seed(account, ALICE, make_jwt({"exp": int(time.time()) + 600}), "rt-0123456789abcdef")
+    for path in (paths.config_file, paths.keychain_dir / "master.key", paths.keychain_dir / "alice_olares.com.enc"):
+        path.chmod(0o644)
+    report = doctor(account)
+    for check in ("config.file", "vault.master_key", "vault.token_files"):
+        fix = find(report, check).fix
+        assert fix is not None
+        subprocess.run(fix, shell=True, check=True)  # noqa: S602 - the fix is what a human would paste
+    after = doctor(account)
+    assert {find(after, c).status for c in ("config.file", "vault.master_key", "vault.token_files")} == {"ok"}
 
 
 def test_files_of_another_user_fail_with_the_chown(alice, paths) -> None:

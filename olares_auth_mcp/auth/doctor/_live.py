@@ -22,7 +22,7 @@ from cryptography import x509
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.config import Config, Profile
-from olares_auth_mcp.auth.doctor._local import login_fix
+from olares_auth_mcp.auth.doctor._local import login_fix, sh
 from olares_auth_mcp.auth.doctor._model import Audience, DoctorOptions, Finding, clean
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
@@ -160,7 +160,8 @@ def _tls(
 ) -> Finding:
     if profile.insecure_skip_verify:
         command = (
-            f"olares-cli profile remove {profile.olares_id} && olares-cli profile login --olares-id {profile.olares_id}"
+            f"olares-cli profile remove {sh(profile.olares_id)} && "
+            f"olares-cli profile login --olares-id {sh(profile.olares_id)}"
         )
         return Finding(
             check,
@@ -269,7 +270,7 @@ def _grant(account: Account, key: str | None, olares_id: str, audience: Audience
             "grant",
             "fail",
             "another process held this profile's refresh lock past the timeout",
-            f"find the holder with `lsof {lock}` and end it if stuck; never delete the lock file",
+            f"find the holder with `lsof {sh(lock)}` and end it if stuck; never delete the lock file",
         )
     except AuthError as err:
         again = (

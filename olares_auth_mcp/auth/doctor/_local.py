@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -27,10 +28,15 @@ from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
 from olares_auth_mcp.auth.vault._files import KEY_SIZE
 
-__all__ = ["local_checks", "login_fix"]
+__all__ = ["local_checks", "login_fix", "sh"]
 
 _VERSION: Final = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?")
 _OUTPUT_CAP: Final = 4096
+
+
+def sh(value: str | Path) -> str:
+    """A path or ID as one shell word, so a fix copied into a terminal does what it says (spaces on macOS)."""
+    return shlex.quote(str(value))
 
 
 def login_fix(olares_id: str, audience: Audience) -> str:
@@ -38,7 +44,7 @@ def login_fix(olares_id: str, audience: Audience) -> str:
     olares_id = escape(olares_id)
     if audience == "agent":
         return f'start_login(olares_id="{olares_id}")'
-    return f"olares-cli profile login --olares-id {olares_id}"
+    return f"olares-cli profile login --olares-id {sh(olares_id)}"
 
 
 def _mode(st: os.stat_result) -> str:
@@ -52,17 +58,17 @@ def _private(check: str, path: Path, *, directory: bool, what: str, opts: Doctor
     except FileNotFoundError:
         return None
     except OSError as err:
-        return Finding(check, "fail", f"{what} {path} cannot be read: {clean(str(err.strerror))}", f"ls -ld {path}")
+        return Finding(check, "fail", f"{what} {path} cannot be read: {clean(str(err.strerror))}", f"ls -ld {sh(path)}")
     if directory != stat.S_ISDIR(st.st_mode):
         kind = "a directory" if directory else "a regular file"
-        return Finding(check, "fail", f"{what} {path} is not {kind}", f"mv {path} {path}.bak")
+        return Finding(check, "fail", f"{what} {path} is not {kind}", f"mv {sh(path)} {sh(str(path) + '.bak')}")
     if opts.uid >= 0 and st.st_uid != opts.uid:
         return Finding(
             check,
             "fail",
             f"{what} {path} belongs to uid {st.st_uid}, not to you (uid {opts.uid}): olares-cli and this server "
             "may fail to write it, and its owner can read or replace it",
-            f"sudo chown {opts.uid} {path}",
+            f"sudo chown {opts.uid} {sh(path)}",
         )
     loose = stat.S_IMODE(st.st_mode) & 0o077
     if loose:
@@ -72,7 +78,7 @@ def _private(check: str, path: Path, *, directory: bool, what: str, opts: Doctor
             "warn",
             f"{what} {path} has mode {_mode(st)}: other users on this machine can "
             f"{'list' if directory else 'read'} it (want 0{want})",
-            f"chmod {want} {path}",
+            f"chmod {want} {sh(path)}",
         )
     return Finding(check, "ok", f"{what} {path} is private (mode {_mode(st)}, yours)")
 
@@ -129,7 +135,7 @@ def _master_key(paths: Paths, vault: TokenVault, opts: DoctorOptions) -> Finding
     try:
         size = path.stat().st_size
     except OSError as err:
-        return Finding("vault.master_key", "fail", f"{path}: {clean(str(err.strerror))}", f"ls -l {path}")
+        return Finding("vault.master_key", "fail", f"{path}: {clean(str(err.strerror))}", f"ls -l {sh(path)}")
     if size != KEY_SIZE:
         return Finding(
             "vault.master_key",
@@ -168,7 +174,7 @@ def _token_file_modes(paths: Paths, opts: DoctorOptions) -> Finding:
             "vault.token_files",
             "fail",
             f"{len(foreign)} token file(s) do not belong to you (uid {opts.uid}): {names}",
-            f"sudo chown {opts.uid} {paths.keychain_dir}/*.enc",
+            f"sudo chown {opts.uid} {sh(paths.keychain_dir)}/*.enc",
         )
     if loose:
         names = ", ".join(loose[:5])
@@ -176,7 +182,7 @@ def _token_file_modes(paths: Paths, opts: DoctorOptions) -> Finding:
             "vault.token_files",
             "warn",
             f"{len(loose)} token file(s) are readable by other users: {names}",
-            f"chmod 600 {paths.keychain_dir}/*.enc",
+            f"chmod 600 {sh(paths.keychain_dir)}/*.enc",
         )
     return Finding("vault.token_files", "ok", f"{len(files)} token file(s), all private")
 
@@ -282,7 +288,7 @@ def _legacy(paths: Paths) -> Finding:
         "warn",
         f"{path} (the deprecated plaintext store) exists: keychain-era olares-cli and this server never read it, "
         "and it may still hold old tokens in plain text",
-        f"once every profile works, delete it: rm {path}",
+        f"once every profile works, delete it: rm {sh(path)}",
     )
 
 
@@ -372,7 +378,7 @@ def _locks(paths: Paths, opts: DoctorOptions) -> Finding:
         "warn",
         f"{names} still held after {opts.lock_wait:g}s, longer than a refresh can take: a process may be stuck "
         "holding it (refreshes and config writes for it wait, then time out)",
-        f"find the holder with `lsof {held[0]}` and end it if stuck; never delete the lock file",
+        f"find the holder with `lsof {sh(held[0])}` and end it if stuck; never delete the lock file",
     )
 
 
