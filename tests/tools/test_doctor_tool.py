@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.server.deps import Deps
+from tests.conftest import ALICE
 from tests.hostile import HostileServer, Reply, Seen, echo_400
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, Human, seed_every_status
 
@@ -51,13 +55,9 @@ async def test_a_client_without_elicitation_is_told_confirmations_need_the_cli(c
 
 
 async def test_live_doctor_through_the_tool_checks_the_profile_asked(connect, paths, vault, olares_sim) -> None:
-    from tests.conftest import ALICE
-
     access, refresh = olares_sim.issue_tokens(ALICE)
     seed_every_status(paths, vault)
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile(ALICE)))
-    from olares_auth_mcp.auth.tokens import TokenRecord
-
     vault.set(TokenRecord(ALICE, access_token=access, refresh_token=refresh))
     async with connect() as client:
         data = (await client.call_tool("auth_doctor", {"profile": ALICE, "live": True})).structured_content
@@ -77,8 +77,6 @@ def rejects_then_quotes(seen: Seen) -> Reply:
 async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vault, era) -> None:
     """Canary: every stored token, the live profile's grant sent to a server that quotes requests back."""
     seed_every_status(paths, vault)
-    from mcp import Client
-
     with HostileServer(rejects_then_quotes) as echo:
         deps = Deps(paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": echo.url}, audit_path=paths.audit_log)
         options = {"mode": "legacy"} if era == "legacy" else {}
@@ -99,8 +97,6 @@ async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vau
 
 
 async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_doctor(connect) -> None:
-    from pathlib import Path
-
     async with connect() as client:
         guide = (await client.read_resource("olares://guide/auth")).contents[0].text
     assert "auth_doctor" in guide and "surprises" in guide
