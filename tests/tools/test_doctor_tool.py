@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import memory_vault
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.server.deps import Deps
 from tests.conftest import ALICE
@@ -102,3 +107,26 @@ async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_docto
     assert "auth_doctor" in guide and "surprises" in guide
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "`auth_doctor(profile?, live?)`" in readme and "olares-auth-mcp doctor" in readme
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=20, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(max_size=120),
+        st.sampled_from(
+            ["-", "../../etc/passwd", "\x1b]52;c;aGk=\x07", "a" * 5000, "\u202eevil", "http://127.0.0.1:9"]
+        ),
+    )
+)
+def test_doctor_survives_any_profile_name_and_shows_it_harmlessly(tmp_path_factory, value: str) -> None:
+    home = tmp_path_factory.mktemp("h")
+    deps = Deps(paths=Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), vault=memory_vault())
+
+    async def run() -> None:
+        async with Client(build_server(deps)) as client:
+            result = await client.call_tool("auth_doctor", {"profile": value, "live": True})
+        text = json.dumps(result.structured_content) + " ".join(getattr(b, "text", "") for b in result.content)
+        assert "Error executing tool" not in text
+        assert not any(ch in text for ch in "\x1b\x07\u202e")
+
+    anyio.run(run)
