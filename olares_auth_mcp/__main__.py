@@ -9,11 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | install HOST | sim … | demo
+USAGE = """usage: olares-auth-mcp [serve [--http] [--host H] [--port N]] | profile … | doctor … | install HOST
+                       | sim … | demo
 
   (no arguments)   serve MCP over stdio (what MCP clients launch)
   serve --http     serve MCP over streamable HTTP on 127.0.0.1
   profile …        olares-cli compatible profile commands (list, use, remove, login, import, whoami)
+  doctor …         why auth fails here, one fix per cause ([--profile X] [--live] [-o json])
   install HOST     add this server to an MCP host's config (claude-code, claude-desktop, cursor, vscode,
                    gemini-cli, codex); --print only shows the entry
   sim …            run the local Olares simulator (a test rig)
@@ -31,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from olares_auth_mcp.cli import run_profile
 
         return run_profile(args[1:])
+    if command == "doctor":
+        from olares_auth_mcp.cli.doctor import run_doctor_cli
+
+        return run_doctor_cli(args[1:])
     if command == "install":
         from olares_auth_mcp.cli.install import main as install_main
 

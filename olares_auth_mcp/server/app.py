@@ -14,6 +14,7 @@ from olares_auth_mcp.prompts import register_guides, register_prompts
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.server.schemas import PortableServer
 from olares_auth_mcp.tools._guard import ArgumentScreen, Guard
+from olares_auth_mcp.tools.doctor import register_doctor_tool
 from olares_auth_mcp.tools.login import register_login_tools
 from olares_auth_mcp.tools.platform import register_platform_tools
 from olares_auth_mcp.tools.profiles import register_profile_tools, rows_json
@@ -64,6 +65,7 @@ def build_server(deps: Deps, *, login: LoginService | None = None) -> MCPServer:
     register_profile_tools(mcp, guard, deps)
     register_login_tools(mcp, guard, deps, service)
     register_platform_tools(mcp, guard)
+    register_doctor_tool(mcp, guard, deps)
     register_guides(mcp)
     register_prompts(mcp)
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import traceback
@@ -75,7 +76,8 @@ class SimHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: _Request, client_address: Any) -> None:
         # A client hanging up mid-response is normal in fault tests; stay quiet about it.
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+        # A TLS client that rejects our certificate (the expired-certificate knob) is expected too.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
             return
         traceback.print_exc(file=sys.stderr)
 
@@ -89,6 +91,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the default writes every request line to stderr."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header from the simulator's clock and its skew knob (``Simulator.set_date_offset``)."""
+        return super().date_time_string(self.server.state.date_now() if timestamp is None else timestamp)
 
     def do_GET(self) -> None:
         self._dispatch("GET")

@@ -8,6 +8,7 @@ thread-safe and take effect for the next request.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -57,8 +58,13 @@ class Simulator:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def start(self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None) -> str:
         """Bind `host`:`port` (0 = a free port), serve on a daemon thread, return the base URL.
+
+        With `tls` (a server-side context holding the test's certificate, e.g. a self-signed CA's
+        leaf for 127.0.0.1, or an expired one) it serves HTTPS and the URL starts with ``https://``.
+        The handshake runs on each connection's own thread, so a client that rejects the
+        certificate never stalls the accept loop.
 
         Raises:
             RuntimeError: the simulator is already running.
@@ -68,6 +74,8 @@ class Simulator:
             if self._server is not None:
                 raise RuntimeError("simulator is already running")
             server = SimHTTPServer((host, port), self._state)
+            if tls is not None:
+                server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": _POLL_INTERVAL},
@@ -77,7 +85,7 @@ class Simulator:
             thread.start()
             url_host = f"[{host}]" if ":" in host else host
             self._server, self._thread = server, thread
-            self._url = f"http://{url_host}:{server.server_port}"
+            self._url = f"{'https' if tls is not None else 'http'}://{url_host}:{server.server_port}"
             return self._url
 
     def stop(self) -> None:
@@ -190,6 +198,14 @@ class Simulator:
             raise ValueError("times must be >= 1 (or None)")
         raw = body.encode() if isinstance(body, str) else (body or b"")
         self._state.set_fault(path, Fault(status, raw, content_type, delay, drop), times)
+
+    def set_date_offset(self, seconds: float) -> None:
+        """Skew the ``Date`` header of every answer by `seconds` (positive: the server's clock is ahead).
+
+        Only the header moves (tokens are still issued and checked by the simulator's clock): enough
+        to make the client's clock look skewed against the server's.
+        """
+        self._state.set_date_offset(seconds)
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""

@@ -137,6 +137,7 @@ class SimState:
         self._pending: dict[str, _Pending] = {}  # first-factor access token -> 2FA in progress
         self._faults: dict[str, tuple[Fault, int | None]] = {}  # path -> (fault, remaining uses)
         self._hits: Counter[str] = Counter()
+        self._date_offset = 0.0  # seconds added to the clock in the Date header only
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -328,3 +329,13 @@ class SimState:
     def reset_counters(self) -> None:
         with self._lock:
             self._hits.clear()
+
+    def set_date_offset(self, seconds: float) -> None:
+        with self._lock:
+            self._date_offset = seconds
+
+    def date_now(self) -> float:
+        """The time the ``Date`` response header reports: the clock plus the skew knob."""
+        with self._lock:
+            offset = self._date_offset
+        return self._clock() + offset

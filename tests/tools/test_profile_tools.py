@@ -24,6 +24,7 @@ TOOLS = {
     "profile_import",
     "whoami",
     "explain_auth_error",
+    "auth_doctor",
     "check_app_operation",
     "start_login",
     "login_status",
