@@ -155,26 +155,3 @@ async def test_dripping_network_calls_never_starve_a_local_tool(paths, vault) ->
             group.cancel_scope.cancel()  # the queued network calls are dropped; the running ones end by their deadline
     assert not listed.is_error and listed.structured_content["profiles"][0]["olares_id"] == ALICE
     assert waited < 2.5, f"profile_list waited {waited:.1f}s behind the network calls"
-
-
-@pytest.mark.anyio
-async def test_profile_import_error_does_not_return_the_token_through_the_tool(paths, vault) -> None:
-    def echo(seen: Seen) -> Reply:
-        return Reply(400, {"status": "KO", "message": f"bad request: {seen.body.decode()}"})
-
-    with HostileServer(echo) as evil:
-        env = {"OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": REFRESH}
-        deps = Deps(paths=paths, vault=vault, env=env, audit_path=paths.audit_log)
-
-        async def human(context, params):
-            from mcp.types import ElicitResult
-
-            return ElicitResult(action="accept", content={"confirm": True})
-
-        async with Client(build_server(deps), elicitation_callback=human) as client:
-            result = await client.call_tool("profile_import", {"olares_id": ALICE})
-        assert evil.requests_to("/api/refresh"), "the import reached the (hostile) auth host"
-    assert result.is_error
-    text = json.dumps([c.model_dump() for c in result.content])
-    assert REFRESH not in text and REFRESH[:12] not in text
-    assert 'server said: \\"' in text or "server said" in text
