@@ -177,10 +177,8 @@ class Account:
         sent = [creds.record.access_token, creds.record.refresh_token, creds.record.session_id]
         with self.client(creds) as client:
             try:
-                with bounded(client, self.exchange_seconds) as bound:
-                    response = client.get(
-                        url, headers={"Accept": "application/json"}, timeout=bound.timeout(client.timeout)
-                    )
+                with bounded(client, self.exchange_seconds):
+                    response = client.get(url, headers={"Accept": "application/json"})
             except httpx.HTTPError as err:
                 raise ServerError(f'Get "{url}": {clean(str(err))}', transient=True) from err
             cell = self._cells.get(creds.profile.olares_id)
@@ -290,8 +288,8 @@ class Account:
         sent = [grant.access_token, grant.refresh_token, grant.session_id]
         with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:
             try:
-                with bounded(client, self.exchange_seconds) as bound:
-                    response = client.get(url, headers=headers, timeout=bound.timeout(client.timeout))
+                with bounded(client, self.exchange_seconds):
+                    response = client.get(url, headers=headers)
             except httpx.HTTPError as err:
                 raise ServerError(f'Get "{url}": {clean(str(err))}') from err
         if response.status_code in (401, 403):

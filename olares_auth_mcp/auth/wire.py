@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -126,28 +128,65 @@ class _BoundedStream(httpx.SyncByteStream):
             close()
 
 
+DEADLINE_TEXT: Final = "context deadline exceeded (the exchange took longer than {seconds:g}s)"
+
+
 class _Bound:
-    """The response hook that bounds every response of one exchange (the auth flow's retry included)."""
+    """The hooks that bound one exchange (the refreshing auth flow's retry included).
+
+    Before each request: every timeout phase is capped by the time left, and a trace hook learns the
+    connection's socket. After headers: the body is wrapped in ``_BoundedStream``. At the deadline a
+    watchdog shuts the sockets down, so even a server that drips its *headers* cannot hold the call.
+    """
 
     def __init__(self, seconds: float, max_bytes: int) -> None:
+        self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.max_bytes = max_bytes
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._watchdog = threading.Timer(seconds, self._expire)
+        self._watchdog.daemon = True
 
     def remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 0.001)
 
-    def timeout(self, base: httpx.Timeout) -> httpx.Timeout:
-        """``base`` with every phase capped by the time left, so one stalled read cannot outlive the exchange."""
-        left = self.remaining()
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on a stalled server
 
-        def cap(value: float | None) -> float:
-            return left if value is None else min(value, left)
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        get_extra_info = getattr(info.get("return_value"), "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                late = self.expired
+            if late:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
-        return httpx.Timeout(connect=cap(base.connect), read=cap(base.read), write=cap(base.write), pool=cap(base.pool))
-
-    def __call__(self, response: httpx.Response) -> None:
+    def on_request(self, request: httpx.Request) -> None:
         if time.monotonic() > self.deadline:
-            raise ExchangeDeadline("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=self.seconds))
+        phases = request.extensions.get("timeout") or {}
+        left = self.remaining()
+        request.extensions["timeout"] = {
+            phase: left if phases.get(phase) is None else min(phases[phase], left)
+            for phase in ("connect", "read", "write", "pool")
+        }
+        request.extensions["trace"] = self._trace
+
+    def on_response(self, response: httpx.Response) -> None:
+        if time.monotonic() > self.deadline:
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=self.seconds))
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if encoding not in ("", "identity", "gzip", "deflate"):
             raise httpx.DecodingError(f"unsupported Content-Encoding {clean(encoding, 40)!r}")
@@ -161,19 +200,26 @@ class _Bound:
 @contextmanager
 def bounded(client: httpx.Client, seconds: float = EXCHANGE_SECONDS, max_bytes: int = MAX_BODY) -> Iterator[_Bound]:
     """Within the block, every response ``client`` receives is read at most ``max_bytes`` (decoded) and the
-    whole exchange ends by ``seconds`` from now; breaking either bound raises an ``httpx.TransportError``
-    (``ResponseTooLarge``, ``ExchangeDeadline``) without holding the rest of the body in memory.
-
-    Pass ``timeout=bound.timeout(client.timeout)`` on each request so no single read outlives the exchange.
+    whole exchange (connect, headers, body; a refresh-and-retry included) ends by ``seconds`` from now.
+    Breaking either bound raises an ``httpx.TransportError`` (``ResponseTooLarge``, ``ExchangeDeadline``)
+    without holding the rest of the body in memory.
     """
     bound = _Bound(seconds, max_bytes)
     hooks = client.event_hooks
-    hooks["response"].append(bound)
+    hooks["request"].append(bound.on_request)
+    hooks["response"].append(bound.on_response)
+    bound._watchdog.start()
     try:
         yield bound
+    except httpx.HTTPError as err:
+        if bound.expired and not isinstance(err, ExchangeDeadline):
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=seconds)) from err
+        raise
     finally:
-        if bound in hooks["response"]:
-            hooks["response"].remove(bound)
+        bound._watchdog.cancel()
+        for event, hook in (("request", bound.on_request), ("response", bound.on_response)):
+            with suppress(ValueError):
+                hooks[event].remove(hook)
 
 
 @dataclass(frozen=True)
@@ -221,13 +267,8 @@ def _post(
     seconds: float = EXCHANGE_SECONDS,
 ) -> httpx.Response:
     try:
-        with bounded(client, seconds) as bound:
-            return client.post(
-                url,
-                content=dumps_compact(body).encode("utf-8"),
-                headers={**JSON_HEADERS, **headers},
-                timeout=bound.timeout(client.timeout),
-            )
+        with bounded(client, seconds):
+            return client.post(url, content=dumps_compact(body).encode("utf-8"), headers={**JSON_HEADERS, **headers})
     except httpx.HTTPError as err:
         raise ServerError(f'{path}: Post "{url}": {_transport_reason(err)}', transient=True) from err
 
