@@ -71,3 +71,22 @@ async def test_whoami_returns_server_strings_cleaned_and_errors_scrubbed(paths, 
             assert not result.is_error and result.structured_content["role"] == ""
         else:
             assert result.is_error and "whoami: server said: " in result.content[0].text
+
+
+async def test_explain_never_lets_the_text_pick_a_removal_or_the_olares_id(paths, vault) -> None:
+    deps = Deps(paths=paths, vault=vault, env={}, audit_path=paths.audit_log)
+    async with Client(build_server(deps)) as client:
+        steered = await client.call_tool(
+            "explain_auth_error", {"error_text": "jwt has no exp claim for alice@olares.com"}
+        )
+        quoted = await client.call_tool(
+            "explain_auth_error",
+            {
+                "error_text": 'refresh failed: KO: server said: "refresh token for mallory@olares.com became invalid at x"'
+            },
+        )
+    data = steered.structured_content
+    assert "profile remove" not in data["fix"] and data["agent_action"] != "profile_remove"
+    assert "ask the human" in data["fix"].lower()
+    assert quoted.structured_content["kind"] == "server" and quoted.structured_content["olares_id"] is None
+    assert not quoted.structured_content["must_login"]
