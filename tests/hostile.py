@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,6 +42,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drip: float = 0.0
     max_seconds: float = 10.0
+    chunks: Callable[[], Iterable[bytes]] | None = None
+    """A body generated lazily (e.g. 200 MB that never exists in memory at once), sent chunked unless
+    ``length`` declares a Content-Length; ``body`` is then ignored."""
+    length: int | None = None
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -79,6 +83,9 @@ class HostileServer:
                 with owner._lock:
                     owner.seen.append(seen)
                 reply = owner.responder(seen)
+                if reply.chunks is not None:
+                    self._send_lazily(reply)
+                    return
                 payload = reply.payload()
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **reply.headers}
@@ -99,6 +106,24 @@ class HostileServer:
                     except OSError:
                         break
                     time.sleep(reply.drip)  # the drip itself is the behaviour under test, not a synchronisation
+
+            def _send_lazily(self, reply: Reply) -> None:
+                assert reply.chunks is not None
+                self.send_response(reply.status)
+                for name, value in {"Content-Type": "application/json", **reply.headers}.items():
+                    self.send_header(name, value)
+                chunked = reply.length is None
+                self.send_header(
+                    *(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(reply.length)))
+                )
+                self.end_headers()
+                try:
+                    for chunk in reply.chunks():
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                    if chunked:
+                        self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    self.close_connection = True  # the client stopped reading: that is the point
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 

@@ -25,8 +25,19 @@ from olares_auth_mcp.auth.profiles import (
 )
 from olares_auth_mcp.auth.refresh import Credentials, OlaresAuth, Refresher, TokenCell, resolve_credentials
 from olares_auth_mcp.auth.tokens import Grant
+from olares_auth_mcp.auth.untrusted import clean, said, scrub
 from olares_auth_mcp.auth.vault import TokenVault
-from olares_auth_mcp.auth.wire import AUTH_STATUSES, Endpoints, HttpFactory, bfl_data, is_semver, refresh_grant, snippet
+from olares_auth_mcp.auth.wire import (
+    AUTH_STATUSES,
+    EXCHANGE_SECONDS,
+    Endpoints,
+    HttpFactory,
+    bfl_data,
+    bounded,
+    is_semver,
+    refresh_grant,
+    server_body,
+)
 from olares_auth_mcp.auth.wire import login as wire_login
 
 __all__ = ["Account", "LoginOutcome", "WhoamiResult", "role_label"]
@@ -34,6 +45,20 @@ __all__ = ["Account", "LoginOutcome", "WhoamiResult", "role_label"]
 USER_INFO = "/api/backend/v1/user-info"
 OLARES_INFO = "/api/olares-info"
 LOGIN_TIMEOUT = 10.0
+KNOWN_ROLES = frozenset({"owner", "admin", "normal"})
+MAX_VERSION_LENGTH = 64
+MAX_NAME_LENGTH = 64
+
+
+def _role(value: object) -> str:
+    """The server's ``owner_role`` when it is one we know; anything else is no role (and is never cached)."""
+    return value if isinstance(value, str) and value in KNOWN_ROLES else ""
+
+
+def _version(value: object) -> str:
+    """``osVersion`` trimmed; empty unless it is a short string."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if len(text) <= MAX_VERSION_LENGTH else text[: MAX_VERSION_LENGTH + 1]
 
 
 def role_label(role: str) -> str:
@@ -114,6 +139,8 @@ class Account:
     http: HttpFactory
     clock: Callable[[], float]
     env: Mapping[str, str]
+    exchange_seconds: float = EXCHANGE_SECONDS
+    """Wall-clock bound of each HTTP exchange with the server (``wire.bounded``)."""
     store: ConfigStore = field(init=False)
     refresher: Refresher = field(init=False)
     _cells: dict[str, TokenCell] = field(init=False, default_factory=dict)
@@ -142,24 +169,38 @@ class Account:
         return self.http(insecure=creds.profile.insecure_skip_verify, timeout=30.0, auth=auth)
 
     def get_bfl(self, creds: Credentials, path: str, label: str) -> dict[str, object]:
-        """GET a BFL route through the refreshing client; an auth status after the retry is a typed error."""
+        """GET a BFL route through the refreshing client; an auth status after the retry is a typed error.
+
+        The exchange (the refresh-and-retry included) is bounded by ``exchange_seconds`` and ``wire.MAX_BODY``.
+        """
         url = f"{creds.endpoints.desktop}{path}"
+        sent = [creds.record.access_token, creds.record.refresh_token, creds.record.session_id]
         with self.client(creds) as client:
             try:
-                response = client.get(url, headers={"Accept": "application/json"})
+                with bounded(client, self.exchange_seconds):
+                    response = client.get(url, headers={"Accept": "application/json"})
             except httpx.HTTPError as err:
-                raise ServerError(f'Get "{url}": {err}', transient=True) from err
+                raise ServerError(f'Get "{url}": {clean(str(err))}', transient=True) from err
+            cell = self._cells.get(creds.profile.olares_id)
+            if cell is not None:
+                sent.append(cell.get())  # the token the transport sent last (a refresh may have replaced ours)
         if response.status_code == 403:
             raise PermissionDenied  # a 403 that survived the refresh is a permission problem (Managed era)
         if response.status_code in AUTH_STATUSES:
-            raise AccessRejected(creds.profile.olares_id, response.status_code, snippet(response.content, 200))
+            raise AccessRejected(
+                creds.profile.olares_id, response.status_code, server_body(response.content, sent, 200)
+            )
         if response.status_code != 200:
             raise ServerError(
-                f"GET {url}: HTTP {response.status_code}: {snippet(response.content)}",
+                f"GET {url}: HTTP {response.status_code}: {server_body(response.content, sent)}",
                 status=response.status_code,
                 transient=response.status_code >= 500,
             )
-        return bfl_data(response, label)
+        return bfl_data(response, label, sent)
+
+    def _name(self, data: dict[str, object], sent: list[str]) -> str:
+        value = data.get("name")
+        return scrub(clean(value, MAX_NAME_LENGTH), sent) if isinstance(value, str) else ""
 
     # --- whoami / version ----------------------------------------------------------------------
 
@@ -172,13 +213,14 @@ class Account:
                 profile.olares_id, "", profile.owner_role, "cache", profile.whoami_refreshed_at, "", False, now
             )
         data = self.get_bfl(creds, USER_INFO, "whoami")
-        role = str(data.get("owner_role") or "")
-        cache_owner_role(self.store, profile.olares_id, role, now=now)
+        role = _role(data.get("owner_role"))
+        known = bool(role) or not data.get("owner_role")
+        if known:
+            cache_owner_role(self.store, profile.olares_id, role, now=now)  # an unknown role is never saved
         previous = profile.owner_role
-        changed = bool(previous) and previous != role
-        return WhoamiResult(
-            profile.olares_id, str(data.get("name") or ""), role, "server", int(now), previous, changed, now
-        )
+        changed = known and bool(previous) and previous != role
+        name = self._name(data, [creds.record.access_token, creds.record.refresh_token])
+        return WhoamiResult(profile.olares_id, name, role, "server", int(now), previous, changed, now)
 
     def verify(self, target: str | None = None) -> None:
         """One authenticated request (user-info) through the refreshing transport: refreshes if needed.
@@ -192,11 +234,12 @@ class Account:
         """Fetch ``osVersion`` for the profile through the refreshing client and cache it."""
         creds = self.credentials(target)
         data = self.get_bfl(creds, OLARES_INFO, "olares-info")
-        version = str(data.get("osVersion") or "").strip()
+        version = _version(data.get("osVersion"))
         if not version:
             raise ServerError(f"{OLARES_INFO} returned an empty osVersion", transient=False)
-        if not is_semver(version):
-            raise ServerError(f"{OLARES_INFO} returned an unparseable osVersion {version!r}", transient=False)
+        if len(version) > MAX_VERSION_LENGTH or not is_semver(version):
+            shown = said(version, [creds.record.access_token, creds.record.refresh_token], MAX_VERSION_LENGTH)
+            raise ServerError(f"{OLARES_INFO} returned an unparseable osVersion ({shown})", transient=False)
         cache_backend_version(self.store, creds.profile.olares_id, version, now=self.clock())
         return version
 
@@ -221,12 +264,12 @@ class Account:
     def login(self, flags: ProfileFlags, endpoints: Endpoints, password: str, totp: str = "") -> Grant:
         """One full login (first factor, then the second when ``totp`` is given) on a fresh cookie jar."""
         with self.http(insecure=flags.insecure_skip_verify, timeout=LOGIN_TIMEOUT) as client:
-            return wire_login(client, endpoints, password, totp)
+            return wire_login(client, endpoints, password, totp, seconds=self.exchange_seconds)
 
     def redeem_refresh_token(self, flags: ProfileFlags, endpoints: Endpoints, refresh_token: str) -> Grant:
         """Import: exactly one ``/api/refresh`` call, with no ``X-Authorization``."""
         with self.http(insecure=flags.insecure_skip_verify, timeout=LOGIN_TIMEOUT) as client:
-            return refresh_grant(client, endpoints.auth, refresh_token)
+            return refresh_grant(client, endpoints.auth, refresh_token, seconds=self.exchange_seconds)
 
     def persist(self, flags: ProfileFlags, grant: Grant, *, switch: bool, headline: str) -> LoginOutcome:
         """Store the grant, then print like olares-cli: headline, switch notice, storage notice, eager fetches."""
@@ -242,22 +285,26 @@ class Account:
         endpoints = self.endpoints_for(flags)
         url = f"{endpoints.desktop}{path}"
         headers = {"Accept": "application/json", "X-Authorization": grant.access_token}
+        sent = [grant.access_token, grant.refresh_token, grant.session_id]
         with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:
             try:
-                response = client.get(url, headers=headers)
+                with bounded(client, self.exchange_seconds):
+                    response = client.get(url, headers=headers)
             except httpx.HTTPError as err:
-                raise ServerError(f'Get "{url}": {err}') from err
+                raise ServerError(f'Get "{url}": {clean(str(err))}') from err
         if response.status_code in (401, 403):
-            raise AccessRejected(flags.olares_id, response.status_code, snippet(response.content, 200))
+            raise AccessRejected(flags.olares_id, response.status_code, server_body(response.content, sent, 200))
         if response.status_code != 200:
-            raise ServerError(f"GET {url}: HTTP {response.status_code}: {snippet(response.content)}")
+            raise ServerError(f"GET {url}: HTTP {response.status_code}: {server_body(response.content, sent)}")
         return response
 
     def _eager_role(self, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]) -> str:
+        sent = [grant.access_token, grant.refresh_token, grant.session_id]
         try:
-            data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami")
-            role = str(data.get("owner_role") or "")
-            cache_owner_role(self.store, flags.olares_id, role, now=self.clock())
+            data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami", sent)
+            role = _role(data.get("owner_role"))
+            if role or not data.get("owner_role"):
+                cache_owner_role(self.store, flags.olares_id, role, now=self.clock())  # an unknown role is never saved
         except AuthError as err:
             stderr.append(f"warning: post-login role fetch failed: {err}")
             stderr.append("         (run `olares-cli profile whoami --refresh` later to populate the role cache)")
@@ -268,12 +315,14 @@ class Account:
 
     def _eager_version(self, flags: ProfileFlags, grant: Grant, stderr: list[str]) -> None:
         try:
-            data = bfl_data(self._eager_get(flags, grant, OLARES_INFO), "olares-info")
+            data = bfl_data(
+                self._eager_get(flags, grant, OLARES_INFO), "olares-info", [grant.access_token, grant.refresh_token]
+            )
         except AuthError as err:
             stderr.append(f"warning: post-login version fetch failed: {err}")
             return
-        version = str(data.get("osVersion") or "").strip()
-        if not version or not is_semver(version):
+        version = _version(data.get("osVersion"))
+        if not version or len(version) > MAX_VERSION_LENGTH or not is_semver(version):
             return  # the eager fetch is silent here (compat §13.1)
         try:
             cache_backend_version(self.store, flags.olares_id, version, now=self.clock())

@@ -12,6 +12,10 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
+from olares_auth_mcp.auth.errors import InvalidOlaresID
+from olares_auth_mcp.auth.olares_id import OlaresID
+from olares_auth_mcp.auth.untrusted import strip_said
+
 __all__ = ["CATALOGUE", "Diagnosis", "Entry", "classify", "find_olares_id"]
 
 
@@ -34,6 +38,7 @@ class Entry:
 
 NO_LOOP: Final = "Do not retry the failed command until the fix is done; never retry an auth error in a loop."
 LOGIN = "olares-cli profile login --olares-id {id}"
+ASK_HUMAN = "Ask the human; removing a profile and its stored token is their decision, never the agent's."
 
 CATALOGUE: Final[tuple[Entry, ...]] = (
     Entry(
@@ -87,17 +92,18 @@ CATALOGUE: Final[tuple[Entry, ...]] = (
         False,
         "olares-cli profile list",
         "auth_readiness",
-        "Proceed. Re-login only if the human asks, after they run `olares-cli profile remove {id}` themselves.",
+        "Proceed. Re-login only if the human asks for it; removing the stored token first is their decision.",
         (r"already authenticated for \S+ \(expires in",),
     ),
     Entry(
         "no_exp_claim",
-        "A token without an expiry is stored, so a new login is refused; the human may remove the profile first.",
+        "A token without an expiry is stored, so a new login is refused; only the human may decide to remove "
+        "the profile first.",
         False,
         False,
-        "olares-cli profile remove {id}",
-        "profile_remove",
-        "Ask the human before removing (it deletes the stored token). " + NO_LOOP,
+        ASK_HUMAN,
+        "none: ask the human",
+        "Stop and tell the human; do not remove anything yourself (it deletes the stored token). " + NO_LOOP,
         (r"expiry can't be determined client-side", r"jwt has no exp claim"),
     ),
     Entry(
@@ -196,9 +202,9 @@ CATALOGUE: Final[tuple[Entry, ...]] = (
         "The stored token cannot be read (bad master key or damaged record). Nothing was deleted.",
         False,
         False,
-        "olares-cli profile remove {id}",
-        "profile_remove",
-        "Ask the human: removing the profile and logging in again recovers. " + NO_LOOP,
+        ASK_HUMAN,
+        "none: ask the human",
+        "Stop and tell the human; only they decide whether to remove the profile and log in again. " + NO_LOOP,
         (
             r"keychain is corrupted",
             r"decode stored token for",
@@ -251,6 +257,7 @@ CATALOGUE: Final[tuple[Entry, ...]] = (
             r"refresh returned empty access_token",
             r"refresh failed:",
             r"decode response",
+            r"^\S+: server said: \"",  # a BFL error reply (`whoami: server said: "…"`)
         ),
     ),
     Entry(
@@ -294,13 +301,20 @@ _COMPILED: Final = tuple(
     (entry, tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in entry.patterns)) for entry in CATALOGUE
 )
 _ID: Final = re.compile(
-    r"(?:--olares-id |for |account \"|profile \")([^\s\"';:()@]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r"(?:--olares-id |for |account \"|profile \")([^\s\"';:()@]{1,63}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)"
 )
+MAX_TEXT: Final = 20_000
 
 
 def find_olares_id(text: str) -> str | None:
-    match = _ID.search(text)
-    return match.group(1) if match else None
+    """The first Olares ID our own messages name (``for <id>``, ``--olares-id <id>``), only when it is a
+    well-formed one; never one quoted from a server (``server said: "…"``)."""
+    for match in _ID.finditer(strip_said(text[:MAX_TEXT])):
+        try:
+            return OlaresID.validated(match.group(1), agent=True).raw
+        except InvalidOlaresID:
+            continue
+    return None
 
 
 @dataclass(frozen=True)
@@ -317,9 +331,15 @@ class Diagnosis:
         return self.entry.retry.replace("{id}", self.olares_id or "<olares-id>")
 
 
-def classify(text: str) -> Diagnosis:
-    """The first catalogue entry (most specific first) whose pattern occurs in ``text``."""
+def classify(text: str, olares_id: str | None = None) -> Diagnosis:
+    """The first catalogue entry (most specific first) whose pattern occurs in what *we* wrote in ``text``.
+
+    Text a server wrote (``server said: "…"``) never picks the entry or the Olares ID. ``olares_id`` is the
+    caller's own ID (the session's profile) and wins over any ID found in the text.
+    """
+    ours = strip_said(text[:MAX_TEXT])
+    who = olares_id or find_olares_id(ours)
     for entry, patterns in _COMPILED:
-        if any(p.search(text) for p in patterns):
-            return Diagnosis(entry, find_olares_id(text))
-    return Diagnosis(UNCLASSIFIED, find_olares_id(text))
+        if any(p.search(ours) for p in patterns):
+            return Diagnosis(entry, who)
+    return Diagnosis(UNCLASSIFIED, who)

@@ -152,7 +152,9 @@ class Refresher:
             raise NotLoggedIn(olares_id)
         with self.http(insecure=insecure, timeout=self.request_timeout) as client:
             try:
-                grant = refresh_grant(client, auth_url, record.refresh_token, record.access_token)
+                grant = refresh_grant(
+                    client, auth_url, record.refresh_token, record.access_token, seconds=self.request_timeout
+                )
             except RefreshRejected as err:
                 stamp = int(self.clock() * 1000)
                 try:

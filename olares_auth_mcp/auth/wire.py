@@ -9,7 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -20,23 +25,34 @@ from olares_auth_mcp.auth.errors import LoginFailed, RefreshFailed, RefreshRejec
 from olares_auth_mcp.auth.gojson import dumps_compact
 from olares_auth_mcp.auth.olares_id import OlaresID, service_origin
 from olares_auth_mcp.auth.tokens import Grant
+from olares_auth_mcp.auth.untrusted import clean, is_plain_word, said, scrub
 
 __all__ = [
     "AUTH_STATUSES",
+    "EXCHANGE_SECONDS",
+    "MAX_BODY",
     "PASSWORD_SALT",
     "Endpoints",
+    "ExchangeDeadline",
     "HttpFactory",
+    "ResponseTooLarge",
     "bfl_data",
+    "bounded",
     "default_http_factory",
     "login",
     "refresh_grant",
     "salted_password",
+    "server_body",
     "snippet",
 ]
 
 PASSWORD_SALT: Final = "@Olares2025"  # noqa: S105 - a public protocol constant, not a secret
 AUTH_STATUSES: Final = frozenset({401, 403, 459})
 JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
+MAX_BODY: Final = 64 * 1024
+"""Bytes of one response body we read at most (decoded); a longer body is an error and is not read further."""
+EXCHANGE_SECONDS: Final = 20.0
+"""Wall-clock bound of one exchange (request, headers and the whole body), whatever the server's pace."""
 
 HttpFactory = Callable[..., httpx.Client]
 """``factory(*, insecure: bool, timeout: float, auth: httpx.Auth | None = None) -> httpx.Client``."""
@@ -59,6 +75,151 @@ def snippet(body: bytes, limit: int = 256) -> str:
     """The first ``limit`` bytes of a body, then ``...(truncated)``; cut on bytes, as Go does."""
     cut = body[:limit].decode("utf-8", errors="replace")
     return cut + "...(truncated)" if len(body) > limit else cut
+
+
+def server_body(body: bytes, sent: Iterable[str] = (), limit: int = 256) -> str:
+    """A body quoted in an error: olares-cli's first ``limit`` bytes, then cleaned, scrubbed of what we sent
+    and labelled (``server said: "…"``); empty for an empty body."""
+    return said(snippet(body, limit), sent) if body else ""
+
+
+class ResponseTooLarge(httpx.TransportError):
+    """The body exceeded ``MAX_BODY``; reading stopped there."""
+
+
+class ExchangeDeadline(httpx.TimeoutException):
+    """The exchange did not finish within its wall-clock bound (a slow or dripping server)."""
+
+
+class _BoundedStream(httpx.SyncByteStream):
+    """The response body, read only up to ``max_bytes`` decoded bytes and only until ``deadline``.
+
+    It decodes gzip/deflate itself with an output bound (a compressed bomb never expands past the cap);
+    the response's ``Content-Encoding`` header is dropped so httpx does not decode a second time.
+    """
+
+    def __init__(self, inner: Any, deadline: float, max_bytes: int, encoding: str) -> None:
+        self._inner = inner
+        self._deadline = deadline
+        self._max = max_bytes
+        self._encoding = encoding
+
+    def __iter__(self) -> Iterator[bytes]:
+        decoder = None if self._encoding in ("", "identity") else zlib.decompressobj(32 + zlib.MAX_WBITS)
+        total = 0
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise ExchangeDeadline(
+                    "context deadline exceeded (Client.Timeout or context cancellation while reading body)"
+                )
+            try:
+                data = chunk if decoder is None else decoder.decompress(chunk, self._max - total + 1)
+            except zlib.error as err:
+                raise httpx.DecodingError(f"decode {self._encoding} body: {err}") from err
+            total += len(data)
+            if total > self._max:
+                raise ResponseTooLarge(f"response body exceeds {self._max} bytes; not read further")
+            if data:
+                yield data
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+DEADLINE_TEXT: Final = "context deadline exceeded (the exchange took longer than {seconds:g}s)"
+
+
+class _Bound:
+    """The hooks that bound one exchange (the refreshing auth flow's retry included).
+
+    Before each request: every timeout phase is capped by the time left, and a trace hook learns the
+    connection's socket. After headers: the body is wrapped in ``_BoundedStream``. At the deadline a
+    watchdog shuts the sockets down, so even a server that drips its *headers* cannot hold the call.
+    """
+
+    def __init__(self, seconds: float, max_bytes: int) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.max_bytes = max_bytes
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._watchdog = threading.Timer(seconds, self._expire)
+        self._watchdog.daemon = True
+
+    def remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.001)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on a stalled server
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        get_extra_info = getattr(info.get("return_value"), "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                late = self.expired
+            if late:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def on_request(self, request: httpx.Request) -> None:
+        if time.monotonic() > self.deadline:
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=self.seconds))
+        phases = request.extensions.get("timeout") or {}
+        left = self.remaining()
+        request.extensions["timeout"] = {
+            phase: left if phases.get(phase) is None else min(phases[phase], left)
+            for phase in ("connect", "read", "write", "pool")
+        }
+        request.extensions["trace"] = self._trace
+
+    def on_response(self, response: httpx.Response) -> None:
+        if time.monotonic() > self.deadline:
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=self.seconds))
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity", "gzip", "deflate"):
+            raise httpx.DecodingError(f"unsupported Content-Encoding {clean(encoding, 40)!r}")
+        declared = response.headers.get("content-length", "")
+        if encoding in ("", "identity") and declared.isdigit() and int(declared) > self.max_bytes:
+            raise ResponseTooLarge(f"response body exceeds {self.max_bytes} bytes ({declared} declared); not read")
+        response.stream = _BoundedStream(response.stream, self.deadline, self.max_bytes, encoding)
+        response.headers.pop("content-encoding", None)
+
+
+@contextmanager
+def bounded(client: httpx.Client, seconds: float = EXCHANGE_SECONDS, max_bytes: int = MAX_BODY) -> Iterator[_Bound]:
+    """Within the block, every response ``client`` receives is read at most ``max_bytes`` (decoded) and the
+    whole exchange (connect, headers, body; a refresh-and-retry included) ends by ``seconds`` from now.
+    Breaking either bound raises an ``httpx.TransportError`` (``ResponseTooLarge``, ``ExchangeDeadline``)
+    without holding the rest of the body in memory.
+    """
+    bound = _Bound(seconds, max_bytes)
+    hooks = client.event_hooks
+    hooks["request"].append(bound.on_request)
+    hooks["response"].append(bound.on_response)
+    bound._watchdog.start()
+    try:
+        yield bound
+    except httpx.HTTPError as err:
+        if bound.expired and not isinstance(err, ExchangeDeadline):
+            raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=seconds)) from err
+        raise
+    finally:
+        bound._watchdog.cancel()
+        for event, hook in (("request", bound.on_request), ("response", bound.on_response)):
+            with suppress(ValueError):
+                hooks[event].remove(hook)
 
 
 @dataclass(frozen=True)
@@ -97,39 +258,62 @@ class Endpoints:
         )
 
 
-def _post(client: httpx.Client, url: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+def _post(
+    client: httpx.Client,
+    url: str,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    seconds: float = EXCHANGE_SECONDS,
+) -> httpx.Response:
     try:
-        return client.post(url, content=dumps_compact(body).encode("utf-8"), headers={**JSON_HEADERS, **headers})
+        with bounded(client, seconds):
+            return client.post(url, content=dumps_compact(body).encode("utf-8"), headers={**JSON_HEADERS, **headers})
     except httpx.HTTPError as err:
         raise ServerError(f'{path}: Post "{url}": {_transport_reason(err)}', transient=True) from err
 
 
 def _transport_reason(err: httpx.HTTPError) -> str:
+    if isinstance(err, ExchangeDeadline | ResponseTooLarge):
+        return str(err)
     if isinstance(err, httpx.TimeoutException):
         return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-    return str(err) or type(err).__name__
+    return clean(str(err)) or type(err).__name__  # a protocol error may quote the server's bytes
 
 
-def _envelope(response: httpx.Response, path: str, failure: str, error: type[ServerError]) -> dict[str, Any]:
-    """Authelia's ``{"status":"OK","data":{…}}``; every other shape becomes the right error."""
+def _envelope(
+    response: httpx.Response, path: str, failure: str, error: type[ServerError], sent: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Authelia's ``{"status":"OK","data":{…}}``; every other shape becomes the right error.
+
+    Server text in the error (the body, ``status``, ``message``) is cleaned, capped, labelled and scrubbed of
+    every value in ``sent`` (what the request carried: a token, the salted password, a code).
+    """
     body = response.content
     if response.status_code != 200:
         transient = response.status_code >= 500 or response.status_code == 429
         raise error(
-            f"{path} returned HTTP {response.status_code}: {snippet(body)}",
+            f"{path} returned HTTP {response.status_code}: {server_body(body, sent)}",
             status=response.status_code,
             transient=transient,
         )
     try:
         parsed = json.loads(body)
-    except ValueError as err:
-        raise error(f"parse {path} body: {err} (body={snippet(body)})", status=200, transient=True) from err
+    except (ValueError, RecursionError) as err:
+        detail = clean(str(err), 120)
+        raise error(
+            f"parse {path} body: {detail} (body={server_body(body, sent)})", status=200, transient=True
+        ) from err
     if not isinstance(parsed, dict):
-        raise error(f"parse {path} body: not a JSON object (body={snippet(body)})", status=200, transient=True)
-    status = str(parsed.get("status", ""))
+        raise error(
+            f"parse {path} body: not a JSON object (body={server_body(body, sent)})", status=200, transient=True
+        )
+    raw_status = parsed.get("status", "")
+    status = str(raw_status)[:64]
     if status.upper() != "OK":
         message = parsed.get("message")
-        detail = f"{failure}: {status}: {message}" if message else f"{failure}: {status}"
+        shown = status if is_plain_word(status) else said(status, sent, 64)
+        detail = f"{failure}: {shown}: {said(str(message), sent)}" if message else f"{failure}: {shown}"
         raise error(detail, status=200, transient=False)
     data = parsed.get("data")
     return data if isinstance(data, dict) else {}
@@ -148,8 +332,12 @@ def _grant(data: dict[str, Any]) -> Grant:
     )
 
 
-def login(client: httpx.Client, endpoints: Endpoints, password: str, totp: str = "") -> Grant:
+def login(
+    client: httpx.Client, endpoints: Endpoints, password: str, totp: str = "", *, seconds: float = EXCHANGE_SECONDS
+) -> Grant:
     """First factor, then (when ``fa2``) the TOTP second factor, on one client and cookie jar.
+
+    Each exchange is bounded (``bounded``); server text in an error never carries what we sent.
 
     Raises:
         TOTPRequired: the account needs a code and ``totp`` is empty.
@@ -157,26 +345,36 @@ def login(client: httpx.Client, endpoints: Endpoints, password: str, totp: str =
         ServerError: transport failure (``transient``).
     """
     first_url = f"{endpoints.auth}/api/firstfactor?hideCookie=true"
+    salted = salted_password(password)
     body = {
         "username": endpoints.olares_id.local,
-        "password": salted_password(password),
+        "password": salted,
         "keepMeLoggedIn": False,
         "requestMethod": "POST",
         "targetURL": endpoints.login_target,
         "acceptCookie": True,
     }
-    response = _post(client, first_url, "/api/firstfactor", body, {})
-    first = _grant(_envelope(response, "/api/firstfactor", "first-factor authentication failed", LoginFailed))
+    sent = [salted, password]
+    response = _post(client, first_url, "/api/firstfactor", body, {}, seconds)
+    first = _grant(_envelope(response, "/api/firstfactor", "first-factor authentication failed", LoginFailed, sent))
     if not first.fa2:
         return first
     if not totp:
         raise TOTPRequired
     second_url = f"{endpoints.auth}/api/secondfactor/totp"
     headers = {"X-Authorization": first.access_token, "X-Unauth-Error": "Non-Redirect"}
+    sent += [totp, first.access_token, first.refresh_token, first.session_id]
     response = _post(
-        client, second_url, "/api/secondfactor/totp", {"targetUrl": endpoints.login_target, "token": totp}, headers
+        client,
+        second_url,
+        "/api/secondfactor/totp",
+        {"targetUrl": endpoints.login_target, "token": totp},
+        headers,
+        seconds,
     )
-    second = _grant(_envelope(response, "/api/secondfactor/totp", "second-factor authentication failed", LoginFailed))
+    second = _grant(
+        _envelope(response, "/api/secondfactor/totp", "second-factor authentication failed", LoginFailed, sent)
+    )
     if not second.session_id:
         second = Grant(second.access_token, second.refresh_token, first.session_id)
     return second
@@ -185,11 +383,18 @@ def login(client: httpx.Client, endpoints: Endpoints, password: str, totp: str =
 def _is_json_object(body: bytes) -> bool:
     try:
         return isinstance(json.loads(body), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
-def refresh_grant(client: httpx.Client, auth_url: str, refresh_token: str, access_token: str = "") -> Grant:
+def refresh_grant(
+    client: httpx.Client,
+    auth_url: str,
+    refresh_token: str,
+    access_token: str = "",
+    *,
+    seconds: float = EXCHANGE_SECONDS,
+) -> Grant:
     """``POST /api/refresh``: exactly one call. A rotated refresh token replaces ours; none keeps ours.
 
     401/403/459 count as a rejected grant only with a JSON-object body. We take the
@@ -197,20 +402,24 @@ def refresh_grant(client: httpx.Client, auth_url: str, refresh_token: str, acces
     HTML or text 403/459, an empty 401 or a JSON array are not proof that the grant
     is dead, and must never invalidate a profile.
 
+    The exchange is bounded (``bounded``: body size and wall clock), and no error carries the refresh or
+    access token we sent, even when the server quotes our request back.
+
     Raises:
         RefreshRejected: the server rejected the grant.
         RefreshFailed: any other failure (5xx, transport, garbage; ``transient``).
     """
     url = f"{auth_url}/api/refresh"
     headers = {"X-Authorization": access_token} if access_token else {}
+    sent = [refresh_token, access_token]
     try:
-        response = _post(client, url, "/api/refresh", {"refreshToken": refresh_token}, headers)
+        response = _post(client, url, "/api/refresh", {"refreshToken": refresh_token}, headers, seconds)
     except ServerError as err:
-        raise RefreshFailed(str(err), transient=True) from err
+        raise RefreshFailed(scrub(str(err), sent), transient=True) from err
     if response.status_code in AUTH_STATUSES and _is_json_object(response.content):
-        raise RefreshRejected(response.status_code, snippet(response.content))
+        raise RefreshRejected(response.status_code, server_body(response.content, sent))
     try:
-        grant = _grant(_envelope(response, "/api/refresh", "refresh failed", RefreshFailed))
+        grant = _grant(_envelope(response, "/api/refresh", "refresh failed", RefreshFailed, sent))
     except RefreshFailed as err:
         err.transient = True  # anything short of a rejection leaves the grant alive: retry later, never log in
         raise
@@ -227,23 +436,26 @@ def is_semver(text: str) -> bool:
     return _SEMVER.fullmatch(text) is not None
 
 
-def bfl_data(response: httpx.Response, label: str) -> dict[str, Any]:
+def bfl_data(response: httpx.Response, label: str, sent: Iterable[str] = ()) -> dict[str, Any]:
     """The ``data`` of a BFL envelope ``{"code":0,"message":…,"data":{…}}`` that answered 200.
 
     Raises:
-        ServerError: non-zero code (``<label>: <message>``) or an undecodable body.
+        ServerError: non-zero code (``<label>: server said: "<message>"``) or an undecodable body.
     """
     try:
         parsed = json.loads(response.content)
-    except ValueError as err:
-        raise ServerError(f"{label}: decode response: {err} (body={snippet(response.content)})") from err
+    except (ValueError, RecursionError) as err:
+        detail = clean(str(err), 120)
+        raise ServerError(f"{label}: decode response: {detail} (body={server_body(response.content, sent)})") from err
     if not isinstance(parsed, dict):
         raise ServerError(f"{label}: decode response: not a JSON object")
     code = parsed.get("code", 0)
     if code != 0:
         message = parsed.get("message")
+        shown = code if isinstance(code, int) else said(str(code)[:64], sent, 64)
         raise ServerError(
-            f"{label}: {message}" if message else f"{label}: server returned code={code}", transient=False
+            f"{label}: {said(str(message), sent)}" if message else f"{label}: server returned code={shown}",
+            transient=False,
         )
     data = parsed.get("data")
     return data if isinstance(data, dict) else {}

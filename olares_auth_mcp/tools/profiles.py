@@ -43,6 +43,9 @@ from olares_auth_mcp.tools.models import (
 __all__ = ["hints", "register_profile_tools", "rows_json"]
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+NETWORK_CONCURRENCY = 8
+"""Tool calls that wait on a server at once; the others queue without holding a worker thread, so the
+default thread pool (local tools, the SDK's sync tools) always has room."""
 
 
 def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
@@ -98,9 +101,16 @@ class CannotAsk(BaseModel):
 
 def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
     account = deps.account
+    limiters: list[anyio.CapacityLimiter] = []
+
+    def network() -> anyio.CapacityLimiter:
+        """The limiter of network-bound calls (created on first use, inside the server's event loop)."""
+        if not limiters:
+            limiters.append(anyio.CapacityLimiter(NETWORK_CONCURRENCY))
+        return limiters[0]
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    def profile_list(refresh_version: bool = False) -> ProfileListResult:
+    async def profile_list(refresh_version: bool = False) -> ProfileListResult:
         """List Olares profiles with their token status, like `olares-cli profile list`. Never returns a token.
 
         refresh_version=true re-fetches the current profile's Olares version first (writes a cache).
@@ -128,7 +138,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 hints=hints,
             )
 
-        return guard.run("profile_list", {"refresh_version": refresh_version}, call, stores_tokens=refresh_version)
+        def gated() -> ProfileListResult:
+            return guard.run("profile_list", {"refresh_version": refresh_version}, call, stores_tokens=refresh_version)
+
+        return await anyio.to_thread.run_sync(gated, limiter=network() if refresh_version else None)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
     async def auth_readiness(profile: str | None = None, live: bool = False) -> ReadinessResult:
@@ -153,7 +166,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
             )
 
         if live:  # network I/O: keep it off the event loop
-            return await anyio.to_thread.run_sync(gated)
+            return await anyio.to_thread.run_sync(gated, limiter=network())
         return gated()  # a few local file reads (~0.15 ms): cheaper inline than a hop to a worker thread
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=False))
@@ -227,7 +240,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         return guard.run("profile_remove", {"profile": profile}, call, profile=profile)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
-    def profile_import(
+    async def profile_import(
         olares_id: str,
         refresh_token_env: str = "OLARES_REFRESH_TOKEN",  # noqa: S107 - a variable name
         name: str | None = None,
@@ -277,10 +290,12 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 warnings=outcome.stderr,
             )
 
-        return guard.run("profile_import", arguments, call, profile=olares_id)
+        return await anyio.to_thread.run_sync(
+            lambda: guard.run("profile_import", arguments, call, profile=olares_id), limiter=network()
+        )
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    def whoami(refresh: bool = False) -> WhoamiModel:
+    async def whoami(refresh: bool = False) -> WhoamiModel:
         """The current profile's identity and role (from the cache, or from the server with refresh=true).
 
         Goes through the refreshing transport: an expired access token is refreshed once, transparently.
@@ -301,7 +316,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 lines=result.table_lines(),
             )
 
-        return guard.run("whoami", {"refresh": refresh}, call)
+        return await anyio.to_thread.run_sync(
+            lambda: guard.run("whoami", {"refresh": refresh}, call),
+            limiter=network(),  # even without refresh: no cached role means a fetch
+        )
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False))
     def explain_auth_error(

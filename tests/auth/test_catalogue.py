@@ -78,3 +78,43 @@ def test_fix_names_the_olares_id_from_the_text() -> None:
 def test_every_retry_says_no_loop_or_what_to_do_instead() -> None:
     for entry in CATALOGUE:
         assert entry.retry and entry.fix and entry.agent_action
+
+
+def test_no_entry_ever_proposes_a_removal() -> None:
+    """Removing a profile deletes its token: that is the human's decision, never a fix handed to an agent."""
+    for text in ("jwt has no exp claim for alice@olares.com", str(e.ExpiryUnknown(ID)), str(e.VaultCorrupted())):
+        diagnosis = classify(text)
+        assert "profile remove" not in diagnosis.fix and "remove" not in diagnosis.entry.agent_action
+        assert "ask the human" in diagnosis.fix.lower()
+    for entry in CATALOGUE:
+        assert "profile remove" not in entry.fix and "profile remove" not in entry.retry
+        assert entry.agent_action != "profile_remove"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'refresh failed: KO: server said: "refresh token for alice@olares.com became invalid at now"',
+        'whoami: server said: "no access token for alice@olares.com; run: olares-cli profile login"',
+        '/api/refresh returned HTTP 502: server said: "jwt has no exp claim for alice@olares.com"',
+    ],
+)
+def test_server_quoted_text_never_picks_the_entry_or_the_olares_id(text: str) -> None:
+    diagnosis = classify(text)
+    assert diagnosis.entry.kind == "server"
+    assert diagnosis.olares_id is None
+
+
+@pytest.mark.parametrize(
+    "olares_id",
+    ["alice@оlares.com", "alice@oIares.com", "alice@xn--lares-iye.com", "Alice@olares.com", "al ice@olares.com"],
+)
+def test_only_a_well_formed_olares_id_fills_the_fix(olares_id: str) -> None:
+    diagnosis = classify(f"no access token for {olares_id}; run: olares-cli profile login --olares-id {olares_id}")
+    assert diagnosis.entry.kind == "not_logged_in"
+    assert diagnosis.olares_id is None and olares_id not in diagnosis.fix
+
+
+def test_the_callers_own_olares_id_wins_over_the_text() -> None:
+    diagnosis = classify(str(e.TokenInvalidated("mallory@evil.example", 1)), olares_id=ID)
+    assert diagnosis.olares_id == ID and diagnosis.fix.endswith(ID)

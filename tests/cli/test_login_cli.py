@@ -130,7 +130,7 @@ def test_login_input_errors_change_nothing(env, paths, args, stdin, error) -> No
 def test_wrong_password_is_reported_and_nothing_written(env, paths, vault) -> None:
     result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin="wrong\n")
     assert result.returncode == 1
-    assert result.stderr.startswith("Error: /api/firstfactor returned HTTP 401: {")
+    assert result.stderr.startswith('Error: /api/firstfactor returned HTTP 401: server said: "{')
     assert "wrong" not in result.stderr
     assert not paths.config_file.exists()
     with pytest.raises(TokenNotFound):
@@ -180,7 +180,9 @@ def test_import_from_an_environment_variable(env, olares_sim, vault, store) -> N
 def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
     result = run(env, "import", "--olares-id", ALICE, "--refresh-token", "bogus")
     assert result.returncode == 1
-    assert result.stderr.startswith("Error: refresh token rejected by server: /api/refresh returned HTTP 401: {")
+    assert result.stderr.startswith(
+        'Error: refresh token rejected by server: /api/refresh returned HTTP 401: server said: "{'
+    )
     assert not paths.config_file.exists()
 
 
