@@ -68,14 +68,15 @@ async def test_logins_over_stdio(paths, olares_sim, era) -> None:
 
 @pytest.mark.parametrize("era", ["modern", "legacy"])
 async def test_declined_url_and_expiry_over_stdio(paths, olares_sim, era) -> None:
-    env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url, OLARES_AUTH_MCP_LOGIN_TIMEOUT="1")
+    # long enough for the login child to reach its prompt on a loaded machine (1 s was not), short enough to wait out
+    env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url, OLARES_AUTH_MCP_LOGIN_TIMEOUT="6")
     async with Client(server_params(env), **options(era, Human("decline"))) as client:
         declined = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
     assert declined["state"] == "cancelled"
     async with Client(server_params(env), **options(era, None)) as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         assert started["url_delivery"] == "result", "no elicitation: the URL comes back for the agent to show"
-        expired = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 15})
+        expired = await client.call_tool("login_status", {"login_id": started["login_id"], "wait_seconds": 30})
     assert expired.structured_content["state"] == "expired"
 
 
