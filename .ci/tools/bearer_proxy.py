@@ -3,9 +3,10 @@
 `serve --http` always requires `Authorization: Bearer <token>`, and the MCP conformance suite
 has no option to send a header. This proxy listens on 127.0.0.1:LISTEN_PORT and forwards each
 connection to 127.0.0.1:TARGET_PORT with `Authorization: Bearer $OLARES_AUTH_MCP_BEARER_TOKEN`
-added to the request head (one request per connection: `Connection: close`). A `Host` naming the
-proxy itself is rewritten to the server's own address, so the server's Host check sees what a
-direct client would send; any other `Host` (the suite's DNS-rebinding probe) passes unchanged.
+added to the request head (one request per connection: `Connection: close`). A `Host` or `Origin`
+naming the proxy itself is rewritten to the server's own address, so the server's Host/Origin
+check sees what a direct client would send; any other value (the suite's DNS-rebinding probe)
+passes unchanged.
 Bodies and responses (SSE streams included) are relayed byte for byte.
 
 Usage: OLARES_AUTH_MCP_BEARER_TOKEN=... python .ci/tools/bearer_proxy.py LISTEN_PORT TARGET_PORT
@@ -25,6 +26,7 @@ DROPPED = {b"authorization", b"connection", b"keep-alive"}
 def rewrite_head(head: bytes, token: bytes, listen: int, target: int) -> bytes:
     lines = head.split(b"\r\n")
     own = {f"127.0.0.1:{listen}".encode(), f"localhost:{listen}".encode()}
+    server = f"127.0.0.1:{target}".encode()
     out = [lines[0]]
     for line in lines[1:]:
         if not line:
@@ -33,8 +35,13 @@ def rewrite_head(head: bytes, token: bytes, listen: int, target: int) -> bytes:
         key = name.strip().lower()
         if key in DROPPED:
             continue
-        own_host = key == b"host" and value.strip().lower() in own
-        out.append(b"Host: " + f"127.0.0.1:{target}".encode() if own_host else line)
+        value = value.strip().lower()
+        if key == b"host" and value in own:
+            out.append(b"Host: " + server)
+        elif key == b"origin" and value.removeprefix(b"http://") in own:
+            out.append(b"Origin: http://" + server)
+        else:
+            out.append(line)
     out += [b"Authorization: Bearer " + token, b"Connection: close", b"", b""]
     return b"\r\n".join(out)
 
