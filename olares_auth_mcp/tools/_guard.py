@@ -265,52 +265,44 @@ class ArgumentScreen:
                 raise MCPError(INVALID_PARAMS, refusal)
         return await call_next(ctx)
 
-    def _screen_tool_call(self, params: dict[str, Any]) -> str | None:
-        tool, arguments = params.get("name"), params.get("arguments")
-        name = tool if isinstance(tool, str) else ""
-        known = self.guard.known_secrets()
-        if len(name) > MAX_ARGUMENT_CHARS or looks_like_secret(name, known):
-            self.guard.audit_refused("(refused tool name)", {})
-            return refusal_message("name")
-        shown = name if _NAME.fullmatch(name) else "(unknown tool name)"
-        if not isinstance(arguments, dict):
-            return None
+    def _screen(self, audit_as: str, values: dict[str, Any], free: frozenset[str], known: list[str]) -> str | None:
+        """The refusal for ``values`` (too large, too deep, or carrying a credential), else None."""
         try:
-            strings = _strings(arguments)
+            strings = _strings(values)
         except Unscreenable as err:
-            self.guard.audit_refused(shown, {"[arguments]": "[refused]"})
-            return f"Refused: {err}; no tool takes that. Nothing was done."
-        free = FREE_TEXT_ARGUMENTS.get(name, frozenset())
+            self.guard.audit_refused(audit_as, {"[arguments]": "[refused]"})
+            return f"Refused: {err}; nothing takes that. Nothing was done."
         for top, value in strings:
             if looks_like_secret(value, known, identifier=top not in free):
-                self.guard.audit_refused(shown, dict.fromkeys(arguments, "[refused]"))
+                self.guard.audit_refused(audit_as, dict.fromkeys(values, "[refused]"))
                 return refusal_message(top)
         return None
+
+    def _screen_tool_call(self, params: dict[str, Any]) -> str | None:
+        tool, arguments = params.get("name"), params.get("arguments")
+        known = self.guard.known_secrets()
+        refusal = self._screen("(refused tool name)", {"name": tool}, frozenset(), known)
+        if refusal is not None:
+            return refusal
+        name = tool if isinstance(tool, str) else ""
+        shown = name if _NAME.fullmatch(name) else "(unknown tool name)"
+        if arguments is None:
+            return None
+        if not isinstance(arguments, dict):  # malformed, but the SDK's error would quote it
+            return self._screen(shown, {"arguments": arguments}, frozenset(), known)
+        return self._screen(shown, arguments, FREE_TEXT_ARGUMENTS.get(name, frozenset()), known)
 
     def _screen_read(self, method: str, params: dict[str, Any]) -> str | None:
         """A refusal for a ``prompts/get`` or ``resources/read`` carrying a credential (or too much), else None."""
         known = self.guard.known_secrets()
         if method == "resources/read":
-            uri = params.get("uri")
-            if isinstance(uri, str) and (len(uri) > MAX_ARGUMENT_CHARS or looks_like_secret(uri, known)):
-                self.guard.audit_refused("resources/read", {"uri": "[refused]"})
-                return refusal_message("uri")
-            return None
+            return self._screen("resources/read", {"uri": params.get("uri")}, frozenset(), known)
         name, arguments = params.get("name"), params.get("arguments")
-        if isinstance(name, str) and (len(name) > MAX_ARGUMENT_CHARS or looks_like_secret(name, known)):
-            self.guard.audit_refused("prompts/get", {"name": "[refused]"})
-            return refusal_message("name")
+        refusal = self._screen("prompts/get", {"name": name}, frozenset(), known)
+        if refusal is not None or arguments is None:
+            return refusal
+        shown = f"prompts/get:{name}" if isinstance(name, str) and _NAME.fullmatch(name) else "prompts/get"
         if not isinstance(arguments, dict):
-            return None
-        shown = name if isinstance(name, str) and _NAME.fullmatch(name) else "(refused prompt name)"
+            return self._screen(shown, {"arguments": arguments}, frozenset(), known)
         free = FREE_TEXT_PROMPT_ARGUMENTS.get(name if isinstance(name, str) else "", frozenset())
-        try:
-            strings = _strings(arguments)
-        except Unscreenable as err:
-            self.guard.audit_refused(f"prompts/get:{shown}", {"[arguments]": "[refused]"})
-            return f"Refused: {err}; no prompt takes that."
-        for top, value in strings:
-            if looks_like_secret(value, known, identifier=top not in free):
-                self.guard.audit_refused(f"prompts/get:{shown}", {"[arguments]": "[refused]"})
-                return refusal_message(top)
-        return None
+        return self._screen(shown, arguments, free, known)

@@ -124,3 +124,26 @@ async def test_a_cancelled_call_is_audited(paths, vault) -> None:
         await guard.arun("start_login", {"olares_id": "alice@olares.com"}, forever)
     line = paths.audit_log.read_text()
     assert '"tool": "start_login"' in line and '"outcome": "cancelled"' in line
+
+
+async def test_malformed_params_carrying_a_token_are_screened_too(paths, vault) -> None:
+    """A token in a non-string tool name or in non-object arguments never reaches the SDK's echoing errors."""
+    seed_every_status(paths, vault)
+    screen = ArgumentScreen(Guard(Deps(paths=paths, vault=vault)))
+
+    async def call_next(ctx: object) -> str:
+        return "reached the SDK"
+
+    for params in (
+        {"name": [CANARY_REFRESH], "arguments": {}},
+        {"name": "profile_use", "arguments": [CANARY_REFRESH]},
+        {"name": "profile_use", "arguments": CANARY_ACCESS},
+    ):
+        result = await screen(SimpleNamespace(method="tools/call", params=params), call_next)
+        assert result != "reached the SDK" and result.is_error
+        assert CANARY_REFRESH not in text_of(result) and CANARY_ACCESS not in text_of(result)
+    with pytest.raises(MCPError, match="looks like a credential"):
+        await screen(
+            SimpleNamespace(method="prompts/get", params={"name": "olares_login", "arguments": [CANARY_REFRESH]}),
+            call_next,
+        )
