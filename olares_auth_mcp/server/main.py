@@ -81,6 +81,16 @@ def loopback_names(host: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _normal(name: str) -> str:
+    """A host name as the allow-list holds it: IP addresses in their one canonical (compressed) spelling."""
+    bare = name.removeprefix("[").removesuffix("]") if name.startswith("[") else name
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        return name
+    return f"[{address.compressed}]" if address.version == 6 else str(address)
+
+
 def _split_host(value: str) -> tuple[str, str]:
     """``("[::1]", "8765")`` from ``[::1]:8765``; ``("127.0.0.1", "")`` from ``127.0.0.1``."""
     value = value.strip().lower()
@@ -116,12 +126,13 @@ class BearerGate:
             raise ValueError("the HTTP transport needs a bearer token")
         self.app = app
         self.expected = f"Bearer {token}".encode()
-        self.hosts = hosts
+        self.hosts = frozenset(_normal(name) for name in hosts)
         self.port = str(port) if port else ""
         self.open_prefix = open_prefix.rstrip("/") + "/" if open_prefix else None
 
     def _host_allowed(self, value: str) -> bool:
         name, port = _split_host(value)
+        name = _normal(name)
         if self.port:
             return name in self.hosts and (port == self.port or (port == "" and self.port == "80"))
         return name in self.hosts and (port == "" or port.isdigit())
@@ -304,7 +315,7 @@ def http_app(deps: Deps, *, host: str, port: int, token: str) -> ASGIApp:
     On a ``127.0.0.1``/``localhost`` bind with a known port the secret-entry page is mounted on
     the same app at ``/olares-login-page`` (reachable without the bearer); otherwise (another
     loopback address, a remote bind, or port 0) it gets its own 127.0.0.1 server. On every
-    loopback bind the SDK's DNS-rebinding check is given the bound address's own names too.
+    loopback bind the gate refuses a ``Host``/``Origin`` that does not name the bound address.
     """
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.routing import Mount
@@ -315,14 +326,9 @@ def http_app(deps: Deps, *, host: str, port: int, token: str) -> ASGIApp:
     service = login_service(deps, Guard(deps))
     mcp = build_server(deps, login=service)
     names = loopback_names(host)
-    security = None
-    if names:
-        suffix = f":{port}" if port else ":*"
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=sorted(f"{name}{suffix}" for name in names),
-            allowed_origins=sorted(f"http://{name}{suffix}" for name in names),
-        )
+    # On a loopback bind the gate checks Host and Origin (every spelling of the address, by value);
+    # the SDK's own check compares strings and would refuse e.g. [0:0:0:0:0:0:0:1] for a ::1 bind.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False) if names else None
     starlette_app = mcp.streamable_http_app(host=host, transport_security=security)
     mounted = host in ("127.0.0.1", "localhost") and bool(port)
     if mounted:

@@ -223,5 +223,7 @@ def test_dns_rebinding_is_refused_on_every_loopback_bind(paths, vault, host: str
         bare = httpx.post(url, json=RPC, headers={**auth, "Host": "attacker.example"}, timeout=10)
         foreign = httpx.post(url, json=RPC, headers={**auth, "Origin": "http://attacker.example"}, timeout=10)
         own = httpx.post(url, json=RPC, headers=auth, timeout=10)
+        spellings = {"::1": "[0:0:0:0:0:0:0:1]", "0:0:0:0:0:0:0:1": "[::1]"}.get(host, host)
+        respelled = httpx.post(url, json=RPC, headers={**auth, "Host": f"{spellings}:{port}"}, timeout=10)
         assert (rebound.status_code, bare.status_code, foreign.status_code) == (403, 403, 403)
-        assert own.status_code not in (401, 403, 421)
+        assert own.status_code not in (401, 403, 421) and respelled.status_code not in (401, 403, 421)
