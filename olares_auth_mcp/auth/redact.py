@@ -4,6 +4,11 @@ Redaction replaces the exact values of every stored token first (whatever their
 shape), then anything JWT-shaped. ``looks_like_secret`` decides whether a string
 someone handed us is a credential: a JWT, a value equal to (or containing) a
 stored token, or — for identifier-like arguments — a long high-entropy token.
+
+Everything here runs on untrusted text (from the agent or from a server), so every scan
+is linear in the length of that text: the JWT finder below walks the string once instead
+of letting a backtracking regex retry ``[A-Za-z0-9_-]{4,}`` from every ``eyJ`` (a 300 KB
+``"eyJeyJ…"`` argument used to hold the event loop for 30 seconds).
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final
 
-__all__ = ["JWT_PATTERN", "REDACTED", "Redactor", "looks_like_secret"]
+__all__ = ["JWT_PATTERN", "REDACTED", "Redactor", "find_jwt", "looks_like_secret", "redact_jwts"]
 
 REDACTED: Final = "[redacted]"
+# What counts as JWT-shaped, as a regex for reference and for short trusted strings; untrusted
+# text goes through ``find_jwt``/``redact_jwts``, which match exactly this in linear time.
 JWT_PATTERN: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+_SEGMENT: Final = re.compile(r"[A-Za-z0-9_-]*")  # one greedy character class: no backtracking
 _TOKENISH: Final = re.compile(r"[A-Za-z0-9_\-+/=.~]{24,}")
 MIN_SECRET_LENGTH: Final = 8  # shorter stored values are not redacted by value (they would shred ordinary text)
 
@@ -27,6 +35,54 @@ def _entropy(text: str) -> float:
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
+def _run_end(text: str, pos: int) -> int:
+    """Where the run of JWT segment characters starting at ``pos`` ends."""
+    run = _SEGMENT.match(text, pos)
+    return pos if run is None else run.end()
+
+
+def _jwt_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``JWT_PATTERN.finditer`` would yield, found in one pass over ``text``.
+
+    A match starts at an ``eyJ`` whose run of segment characters continues for at least four
+    more, ends at a ``.``, then a run of two or more, a ``.``, and a (possibly empty) run. When the
+    first ``eyJ`` of a run fails, every later one in that run fails too (same run end, fewer
+    characters), so the search resumes after the run: each character is looked at a bounded
+    number of times.
+    """
+    pos = 0
+    while (start := text.find("eyJ", pos)) >= 0:
+        end1 = _run_end(text, start)
+        if end1 - start >= 7 and text.startswith(".", end1):
+            end2 = _run_end(text, end1 + 1)
+            if end2 - end1 - 1 >= 2 and text.startswith(".", end2):
+                end3 = _run_end(text, end2 + 1)
+                yield start, end3
+                pos = end3
+                continue
+        pos = end1
+
+
+def find_jwt(text: str) -> bool:
+    """True when ``text`` contains something JWT-shaped (``JWT_PATTERN.search``, in linear time)."""
+    return next(_jwt_spans(text), None) is not None
+
+
+def redact_jwts(text: str, replacement: str = REDACTED) -> str:
+    """``JWT_PATTERN.sub(replacement, text)``, in linear time."""
+    if "eyJ" not in text:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end in _jwt_spans(text):
+        parts += (text[last:start], replacement)
+        last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool = True) -> bool:
     """True when ``value`` is (or carries) a credential and must not be accepted as an argument.
 
@@ -34,14 +90,15 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
     high-entropy token is refused too. Free text (an error message) is only refused
     for an embedded JWT or stored token.
     """
-    if JWT_PATTERN.search(value):
+    if find_jwt(value):
         return True
     if any(len(secret) >= MIN_SECRET_LENGTH and secret in value for secret in known):
         return True
     if identifier:
         for word in _TOKENISH.findall(value):
             classes = sum(bool(re.search(p, word)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-            if classes >= 2 and _entropy(word) >= 3.5 and "@" not in word and not word.startswith(("http", "www.")):
+            # no exemption for URLs: a token after "https://host/" is still a token
+            if classes >= 2 and _entropy(word) >= 3.5 and "@" not in word:
                 return True
     return False
 
@@ -81,7 +138,7 @@ class Redactor:
         pattern = self._pattern(self.known() if known is None else known)
         if pattern is not None and len(value) >= MIN_SECRET_LENGTH:
             value = pattern.sub(REDACTED, value)
-        return JWT_PATTERN.sub(REDACTED, value) if "eyJ" in value else value
+        return redact_jwts(value)
 
     def value(self, value: Any, known: list[str] | None = None) -> Any:
         """Redact every string inside dicts, lists and tuples."""

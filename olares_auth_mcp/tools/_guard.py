@@ -9,14 +9,17 @@ JWT-shaped) and writes one audit line per call.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
+from mcp import MCPError
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent
+from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import BaseModel
 
 from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
@@ -24,7 +27,9 @@ from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
 from olares_auth_mcp.login.errors import LoginError
 from olares_auth_mcp.server.deps import Deps
 
-__all__ = ["ArgumentScreen", "Guard", "refusal_message"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["MAX_ARGUMENT_CHARS", "ArgumentScreen", "Guard", "Unscreenable", "refusal_message"]
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -32,11 +37,16 @@ R = TypeVar("R")
 # The secrets the ArgumentScreen just checked this request's arguments against: Guard.run reuses
 # them (same moment, same answer) instead of fingerprinting the vault again.
 _SCREENED: ContextVar[list[str] | None] = ContextVar("olares_screened_secrets", default=None)
+MAX_ARGUMENT_CHARS: Final = 64 * 1024  # all strings, keys and scalars of one call's arguments, about its JSON size
+MAX_ARGUMENT_DEPTH: Final = 32  # no tool takes anything nested; deeper input is refused, never recursed into
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def refusal_message(argument: str) -> str:
+    """The refusal for a credential-looking value; ``argument`` is quoted only when it is a plain name."""
+    shown = repr(argument) if _NAME.fullmatch(argument) else "(an argument)"
     return (
-        f"Refused: the argument {argument!r} looks like a credential (a password, token or secret), and no tool "
+        f"Refused: the argument {shown} looks like a credential (a password, token or secret), and no tool "
         "takes one. To import a refresh token, put it in the server's environment and call profile_import with "
         "refresh_token_env; to log in, call start_login so the human types the password on the secret-entry page."
     )
@@ -82,7 +92,7 @@ class Guard:
         secrets: list[str] = []
         try:
             config = self.deps.account.store.snapshot()
-        except AuthError:
+        except (AuthError, RecursionError, ValueError):  # an unreadable config holds no token we could know
             config = None
         for profile in config.profiles if config else []:
             try:
@@ -97,9 +107,21 @@ class Guard:
     def _audit(
         self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any], known: list[str] | None = None
     ) -> None:
-        known = self.redactor.known() if known is None else known
-        safe = {k: self.redactor.value(v, known) for k, v in arguments.items()}
-        self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
+        try:
+            known = self.redactor.known() if known is None else known
+            safe = {self._key(k, known): self.redactor.value(v, known) for k, v in arguments.items()}
+            self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
+        except Exception:  # the audit log never breaks a call (its own outcome still returns)
+            logger.warning("audit line for %s not written", tool if _NAME.fullmatch(tool) else "a call")
+
+    def _key(self, key: object, known: list[str]) -> str:
+        """An argument name as the audit log may hold it: a plain name (redacted), else a marker."""
+        text = str(key)
+        return self.redactor.text(text, known) if _NAME.fullmatch(text) else "[argument]"
+
+    def audit_refused(self, tool: str, arguments: dict[str, Any]) -> None:
+        """The audit line of a call the screen refused; ``arguments`` hold markers, never the values."""
+        self._audit(tool, None, "refused", arguments)
 
     def _failed(self, tool: str, profile: str | None, arguments: dict[str, Any], err: Exception) -> ToolError:
         kind = err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
@@ -128,6 +150,9 @@ class Guard:
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
             raise
+        except BaseException:
+            self._audit(tool, profile, "cancelled", arguments)
+            raise
         # after a call that may store tokens (login, import, refresh), look again
         known = self.redactor.known() if stores_tokens else self.redactor.known(before)
         self._audit(tool, profile, "ok", arguments, known)
@@ -141,13 +166,20 @@ class Guard:
         *,
         profile: str | None = None,
     ) -> R:
-        """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted."""
+        """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted.
+
+        A cancelled call (``CancelledError`` and anything else that is not an ``Exception``) is
+        audited as ``cancelled`` before it propagates: every call leaves its line.
+        """
         try:
             result = await call()
         except (AuthError, LoginError, ToolError) as err:
             raise self._failed(tool, profile, arguments, err) from err
         except Exception:
             self._audit(tool, profile, "error:internal", arguments)
+            raise
+        except BaseException:
+            self._audit(tool, profile, "cancelled", arguments)
             raise
         known = self.redactor.known()
         self._audit(tool, profile, "ok" if isinstance(result, BaseModel) else "input-required", arguments, known)
@@ -160,42 +192,117 @@ class Guard:
 
 
 FREE_TEXT_ARGUMENTS: dict[str, frozenset[str]] = {"explain_auth_error": frozenset({"error_text"})}
+FREE_TEXT_PROMPT_ARGUMENTS: dict[str, frozenset[str]] = {"olares_auth_error": frozenset({"error_text"})}
 
 
-def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+class Unscreenable(Exception):
+    """The arguments are too large or too deeply nested to be screened: the call is refused."""
+
+
+def _strings(arguments: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every string in ``arguments`` (keys too) with the top-level argument it sits under.
+
+    Iterative, so no depth of nesting can raise ``RecursionError``; bounded, so the walk stops
+    as soon as the arguments exceed ``MAX_ARGUMENT_CHARS`` or ``MAX_ARGUMENT_DEPTH``.
+
+    Raises:
+        Unscreenable: too large or too deep (the message never quotes the input).
+    """
+    found: list[tuple[str, str]] = []
+    budget = MAX_ARGUMENT_CHARS
+    stack: list[tuple[Any, str, int]] = []
+    for key, value in arguments.items():
+        top = str(key)
+        found.append((top, top))
+        budget -= len(top) + 4
+        stack.append((value, top, 1))
+    while stack:
+        value, top, depth = stack.pop()
+        if depth > MAX_ARGUMENT_DEPTH:
+            raise Unscreenable(f"its arguments are nested more than {MAX_ARGUMENT_DEPTH} levels deep")
+        if isinstance(value, str):
+            budget -= len(value) + 3
+            found.append((top, value))
+        elif isinstance(value, dict):
+            budget -= 2
+            for key, item in value.items():
+                budget -= len(str(key)) + 4
+                found.append((top, str(key)))
+                stack.append((item, top, depth + 1))
+        elif isinstance(value, list | tuple):
+            budget -= 2
+            stack.extend((item, top, depth + 1) for item in value)
+        else:
+            budget -= 8  # a number, a boolean or null
+        if budget < 0:
+            raise Unscreenable(f"its arguments are larger than {MAX_ARGUMENT_CHARS // 1024} KiB")
+    return found
 
 
 class ArgumentScreen:
-    """Server middleware: refuses credential-looking ``tools/call`` arguments *before* the SDK validates them.
+    """Server middleware: screens every string a client sends *before* the SDK validates or echoes it.
 
-    The SDK's validation errors quote the offending input; screening first means a token the model
-    put in any argument (even one of the wrong type) is never reflected by any later layer.
+    Covers ``tools/call`` (the tool name and every argument, keys included), ``prompts/get`` (the
+    prompt name and its arguments) and ``resources/read`` (the URI). The SDK's validation and
+    "unknown tool/prompt/resource" errors quote the offending input; screening first means a
+    token the model put anywhere (even in an argument of the wrong type) is never reflected by a
+    later layer. Arguments are size- and depth-capped before any pattern runs; a refusal stops
+    that one call and quotes nothing the client sent.
     """
 
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
 
     async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
-        if ctx.method == "tools/call" and isinstance(ctx.params, dict):
-            tool = ctx.params.get("name")
-            arguments = ctx.params.get("arguments")
-            if isinstance(tool, str) and isinstance(arguments, dict):
-                free = FREE_TEXT_ARGUMENTS.get(tool, frozenset())
-                known = self.guard.known_secrets()
-                for path, value in _strings(arguments, ""):
-                    top = path.split(".", 1)[0].split("[", 1)[0]
-                    if looks_like_secret(value, known, identifier=top not in free):
-                        refused = {k: "[refused]" for k in arguments}
-                        self.guard._audit(tool, None, "refused", refused)
-                        return CallToolResult(
-                            content=[TextContent(type="text", text=refusal_message(top))], is_error=True
-                        )
+        params = ctx.params if isinstance(ctx.params, dict) else None
+        if params is not None and ctx.method == "tools/call":
+            refusal = self._screen_tool_call(params)
+            if refusal is not None:
+                return CallToolResult(content=[TextContent(type="text", text=refusal)], is_error=True)
+        elif params is not None and ctx.method in ("prompts/get", "resources/read"):
+            refusal = self._screen_read(ctx.method, params)
+            if refusal is not None:
+                raise MCPError(INVALID_PARAMS, refusal)
         return await call_next(ctx)
+
+    def _screen(self, audit_as: str, values: dict[str, Any], free: frozenset[str], known: list[str]) -> str | None:
+        """The refusal for ``values`` (too large, too deep, or carrying a credential), else None."""
+        try:
+            strings = _strings(values)
+        except Unscreenable as err:
+            self.guard.audit_refused(audit_as, {"[arguments]": "[refused]"})
+            return f"Refused: {err}; nothing takes that. Nothing was done."
+        for top, value in strings:
+            if looks_like_secret(value, known, identifier=top not in free):
+                self.guard.audit_refused(audit_as, dict.fromkeys(values, "[refused]"))
+                return refusal_message(top)
+        return None
+
+    def _screen_tool_call(self, params: dict[str, Any]) -> str | None:
+        tool, arguments = params.get("name"), params.get("arguments")
+        known = self.guard.known_secrets()
+        refusal = self._screen("(refused tool name)", {"name": tool}, frozenset(), known)
+        if refusal is not None:
+            return refusal
+        name = tool if isinstance(tool, str) else ""
+        shown = name if _NAME.fullmatch(name) else "(unknown tool name)"
+        if arguments is None:
+            return None
+        if not isinstance(arguments, dict):  # malformed, but the SDK's error would quote it
+            return self._screen(shown, {"arguments": arguments}, frozenset(), known)
+        return self._screen(shown, arguments, FREE_TEXT_ARGUMENTS.get(name, frozenset()), known)
+
+    def _screen_read(self, method: str, params: dict[str, Any]) -> str | None:
+        """A refusal for a ``prompts/get`` or ``resources/read`` carrying a credential (or too much), else None."""
+        known = self.guard.known_secrets()
+        if method == "resources/read":
+            return self._screen("resources/read", {"uri": params.get("uri")}, frozenset(), known)
+        name, arguments = params.get("name"), params.get("arguments")
+        refusal = self._screen("prompts/get", {"name": name}, frozenset(), known)
+        if refusal is not None or arguments is None:
+            return refusal
+        shown = f"prompts/get:{name}" if isinstance(name, str) and _NAME.fullmatch(name) else "prompts/get"
+        if not isinstance(arguments, dict):
+            return self._screen(shown, {"arguments": arguments}, frozenset(), known)
+        free = FREE_TEXT_PROMPT_ARGUMENTS.get(name if isinstance(name, str) else "", frozenset())
+        return self._screen(shown, arguments, free, known)

@@ -10,7 +10,9 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from olares_auth_mcp.login import LoginState
+import httpx
+
+from olares_auth_mcp.login import LoginState, SecretPageServer
 from tests.login.conftest import origin
 
 
@@ -75,3 +77,68 @@ def test_replaying_a_captured_post_after_success_is_refused(open_login, client, 
     first = client.post(url, data={"password": canary}, headers=origin(page_server))
     replay = client.post(url, data={"password": canary}, headers=origin(page_server))
     assert (first.status_code, replay.status_code) == (200, 410)
+
+
+def _half_open(url: str, count: int) -> list[socket.socket]:
+    """``count`` connections that each send half a request head and then say nothing."""
+    sockets = []
+    for _ in range(count):
+        sock, path, host = _raw(url)
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nX-Slow: ".encode())
+        sockets.append(sock)
+    return sockets
+
+
+def test_half_open_connections_do_not_make_the_page_answer_503(open_login, client, page_server, canary):
+    """40+ idle half-open sockets (more than any connection limit) still leave the human's page answering."""
+    session, url = open_login()
+    stalled = _half_open(url, 48)
+    try:
+        started = time.monotonic()
+        page = client.get(url)
+        assert page.status_code == 200, page.status_code
+        answer = client.post(url, data={"password": canary}, headers=origin(page_server))
+        assert answer.status_code == 200 and time.monotonic() - started < 15
+        assert session.state is LoginState.SUCCEEDED
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """True once the server closes ``sock`` (FIN or RST) without answering; waits at most 10 s."""
+    sock.settimeout(10)
+    try:
+        return sock.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_a_request_head_that_never_completes_is_dropped(registry):
+    """A connection that has not finished its request head within the deadline is closed by the server."""
+    with SecretPageServer(registry, header_timeout=0.5) as server:
+        (slow,) = _half_open(f"{server.base_url}/olares-login/{'x' * 43}", 1)
+        started = time.monotonic()
+        try:
+            assert _closed_by_server(slow)
+        finally:
+            slow.close()
+        assert time.monotonic() - started < 8
+
+
+def test_the_oldest_idle_connections_make_room_for_new_ones(registry):
+    """Beyond max_idle idle connections the oldest is closed at once; the newest and a real request are served."""
+    with SecretPageServer(registry, header_timeout=60, max_idle=8) as server, httpx.Client(timeout=10) as browser:
+        url = f"{server.base_url}/olares-login/{'x' * 43}"
+        crowd = _half_open(url, 12)
+        try:
+            assert _closed_by_server(crowd[0])
+            assert browser.get(url).status_code == 404
+            crowd[-1].sendall(b"\r\n\r\n")  # the newest finishes its head and gets its answer
+            crowd[-1].settimeout(10)
+            assert crowd[-1].recv(64).startswith(b"HTTP/1.1 404")
+        finally:
+            for sock in crowd:
+                sock.close()

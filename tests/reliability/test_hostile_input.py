@@ -9,6 +9,7 @@ import contextlib
 import json
 import subprocess
 import sys
+import threading
 
 import anyio
 import pytest
@@ -154,3 +155,59 @@ def test_malformed_json_rpc_does_not_kill_the_stdio_server(paths) -> None:
     )
     replies = [json.loads(line) for line in proc.stdout.splitlines() if line.strip().startswith(b"{")]
     assert any(reply.get("id") == 1 and "result" in reply for reply in replies), proc.stderr[-2000:]
+
+
+def test_deeply_nested_arguments_fail_one_call_and_the_stdio_server_keeps_answering(paths) -> None:
+    """Deep nesting in a tools/call fails that call only; the next one is answered.
+
+    At 500 levels the SDK's own JSON-RPC reader drops the message before it reaches us; at 100 it
+    reaches the screen, which refuses it without recursing (the in-process test goes deeper).
+    """
+
+    def deep(request_id: int, depth: int) -> str:  # written out: json.dumps itself would recurse
+        nested = '{"a": ' * depth + '"leaf"' + "}" * depth
+        head = f'{{"jsonrpc": "2.0", "id": {request_id}, "method": "tools/call", '
+        return head + f'"params": {{"name": "profile_use", "arguments": {{"profile": {nested}}}}}}}'
+
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "profile_list", "arguments": {}}},
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "olares_auth_mcp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(paths),
+    )
+    replies: dict[object, dict] = {}
+    watchdog = threading.Timer(60, proc.kill)  # bounds the blocking reads below
+    watchdog.start()
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        lines = [json.dumps(m) for m in messages]
+        lines[2:2] = [deep(2, 500), deep(3, 100)]
+        proc.stdin.write("".join(f"{line}\n" for line in lines).encode())
+        proc.stdin.flush()
+        while 4 not in replies:
+            line = proc.stdout.readline()
+            assert line, "the server exited (or the 60 s watchdog killed it) before answering"
+            reply = json.loads(line)
+            replies[reply.get("id")] = reply
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.wait(10)
+    refused, answered = replies[3]["result"], replies[4]["result"]
+    assert refused["isError"] and "nested more than" in refused["content"][0]["text"]
+    assert not answered.get("isError")
