@@ -8,6 +8,10 @@ newer olares-cli) are kept, after the known ones, where olares-cli drops them.
 Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
 ``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
 write without the lock (§1.6); its cache writers take the same lock.
+
+Ours, not olares-cli's: a file over ``MAX_CONFIG_BYTES`` (4 MiB) or nested deeper
+than ``gojson.MAX_DEPTH`` is a ``ConfigError`` (``parse <path>: …``) instead of a
+long parse or a crash; a real config.json is a few KB.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from olares_auth_mcp.auth._fs import atomic_write
 from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileNotFound
@@ -33,9 +37,10 @@ from olares_auth_mcp.auth.gojson import (
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
 
-__all__ = ["Config", "ConfigStore", "Profile"]
+__all__ = ["MAX_CONFIG_BYTES", "Config", "ConfigStore", "Profile"]
 
 T = TypeVar("T")
+MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 
 
 def _as_object(value: Any, field_name: str) -> Pairs | None:
@@ -297,11 +302,14 @@ class ConfigStore:
         """
         path = self.paths.config_file
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                data = file.read(MAX_CONFIG_BYTES + 1)
         except FileNotFoundError:
             return Config()
         except OSError as err:
             raise ConfigError(f"read {path}: {_os_reason(err)}") from err
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"parse {path}: file is larger than {MAX_CONFIG_BYTES} bytes")
         try:
             return Config.from_json(data)
         except GoJSONError as err:

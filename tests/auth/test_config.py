@@ -253,3 +253,30 @@ def test_lock_file_is_left_in_place(store: ConfigStore, paths: Paths) -> None:
     store.mutate(lambda c: None)
     assert paths.config_lock.exists()
     assert os.stat(paths.config_lock).st_size == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"profiles":[{"olaresId":"a@b.c"}],"x":' + "[" * 500 + "]" * 500 + "}",
+        '{"profiles":[{"olaresId":"a@b.c","name":' + '{"k":' * 500 + "1" + "}" * 500 + "}]}",
+        '{"profiles":[{"olaresId":"a@b.c"}],"pad":"' + "a" * (5 * 2**20) + '"}',
+    ],
+    ids=["nested-500", "nested-in-a-profile", "5MiB"],
+)
+def test_hostile_config_is_a_config_error_not_a_crash(store: ConfigStore, paths: Paths, content: str) -> None:
+    """A key nested 500 deep or a 5 MiB file: a one-line ConfigError for load and mutate; nothing rewritten."""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(content)
+    for action in (store.load, store.snapshot, lambda: store.mutate(lambda c: None)):
+        with pytest.raises(ConfigError) as info:
+            action()
+        assert str(info.value).startswith(f"parse {paths.config_file}: ")
+        assert "\n" not in str(info.value)
+    assert paths.config_file.read_text() == content
+
+
+def test_depth_limit_is_not_fooled_by_brackets_in_strings(store: ConfigStore, paths: Paths) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text('{"profiles":[{"olaresId":"a@b.c","name":"' + "[{" * 200 + '\\"]"}]}')
+    assert store.load().profiles[0].name == "[{" * 200 + '"]'

@@ -149,3 +149,29 @@ def test_remove_prints_olares_cli_lines(seeded: Paths) -> None:
     result = run(seeded, "remove", "alice@olares.com")
     assert result.stdout == "removed profile alice@olares.com (alice@olares.com)\ncurrent profile is now: bob\n"
     assert not (seeded.keychain_dir / "alice_olares.com.enc").exists()
+
+
+def test_hostile_token_spoils_only_its_own_row(seeded: Paths, vault: BlobVault) -> None:
+    """A token nesting 600 deep (a hostile server's grant) lists as unparseable; the other profiles still list."""
+    nested = '{"exp":1,"x":' + "[" * 600 + "]" * 600 + "}"
+    vault.set(TokenRecord("bob@olares.com", access_token=make_jwt(payload=nested), refresh_token="rt"))
+    result = run(seeded, "list")
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert "logged-in  " in lines[1] and lines[1].startswith("*   alice@olares.com")
+    assert "logged-in (unparseable token)" in lines[2]
+    rows = json.loads(run(seeded, "list", "-o", "json").stdout)
+    assert [row["status"] for row in rows] == ["logged-in", "logged-in (unparseable token)"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"profiles":[],"x":' + "[" * 500 + "]" * 500 + "}", '{"pad":"' + "a" * (5 * 2**20) + '"}'],
+    ids=["nested-500", "5MiB"],
+)
+def test_hostile_config_is_one_error_line(seeded: Paths, content: str) -> None:
+    (seeded.home / "config.json").write_text(content)
+    result = run(seeded, "list")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: parse {seeded.home / 'config.json'}: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
