@@ -15,8 +15,11 @@ from olares_auth_mcp.auth.errors import (
     JWTError,
     ManagedProfile,
     NoExpClaim,
+    ProfileConflict,
+    ProfileNotFound,
     TokenNotFound,
     VaultError,
+    ascii_quote,
 )
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.status import Status, token_status
@@ -147,19 +150,31 @@ class RemoveResult:
         return out
 
 
-def remove_profile(store: ConfigStore, vault: TokenVault, key: str) -> RemoveResult:
+def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, olares_id: str | None = None) -> RemoveResult:
     """``profile remove <key>``: config first, then the token; purge the vault after the last profile.
 
-    A managed profile is refused before anything is written.
+    ``key`` resolves as ``Config.find_profile`` does (an Olares ID names its own profile even
+    where an older tool let another profile's alias shadow it). ``olares_id`` is for callers
+    that resolved the target earlier, e.g. to show it to a human for confirmation: exactly
+    that profile is removed, and if ``key`` no longer resolves to it (the config changed in
+    between) nothing is changed. A managed profile is refused before anything is written.
 
     Raises:
         ProfileNotFound: nothing matches ``key``.
+        ProfileConflict: ``key`` now names a profile other than ``olares_id``.
         ManagedProfile: the platform owns this credential.
     """
 
     def change(config: Config) -> tuple[Profile, str, int]:
         target = config.find_profile(key)
-        if target is not None and target.managed:
+        if target is None:
+            raise ProfileNotFound(key)
+        if olares_id is not None and target.olares_id != olares_id:
+            raise ProfileConflict(
+                f"profile {ascii_quote(key)} now refers to {ascii_quote(target.olares_id)}, not "
+                f"{ascii_quote(olares_id)}; nothing was removed"
+            )
+        if target.managed:
             raise ManagedProfile("remove", target.olares_id, target.app_name)
         removed = config.remove(key)
         return removed, config.current_profile, len(config.profiles)
@@ -231,6 +246,7 @@ def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFla
 
     Raises:
         ManagedProfile: the platform owns this Olares ID.
+        ProfileConflict: the alias or the token file belongs to another profile (ours).
         AlreadyAuthenticated: a non-invalidated token with a future ``exp`` is stored.
         ExpiryUnknown: a non-invalidated token without ``exp`` is stored.
         VaultError: ``read token store: …``.
@@ -238,6 +254,7 @@ def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFla
     existing = config.find_by_olares_id(flags.olares_id)
     if existing is not None and existing.managed:
         raise ManagedProfile(verb, flags.olares_id, existing.app_name)
+    config.check_upsert(flags.apply(existing))  # ours: before any password is read or token sent
     try:
         stored = vault.get(flags.olares_id)
     except TokenNotFound:
@@ -278,7 +295,14 @@ def persist_grant(
     """Store the token, then upsert the profile and move the pointers (olares-cli ``persistTokenAndProfile``).
 
     The profile is merged into the config as re-read under the lock, so a
-    concurrent writer's profiles and caches survive.
+    concurrent writer's profiles and caches survive. Ours: the whole step runs
+    under the config lock and ``Config.check_upsert`` runs first, so a profile
+    whose alias or token file belongs to another is refused with nothing written
+    (the token is still written before config.json, as olares-cli does).
+
+    Raises:
+        ProfileConflict: nothing was written.
+        VaultError: ``save token: …``.
     """
     record = TokenRecord(
         olares_id=flags.olares_id,
@@ -287,13 +311,15 @@ def persist_grant(
         session_id=grant.session_id,
         granted_at=now_ms,
     )
-    try:
-        vault.set(record)
-    except VaultError as err:
-        raise VaultError(f"save token: {err}") from err
 
     def change(config: Config) -> PersistResult:
-        profile = config.upsert(flags.apply(config.find_by_olares_id(flags.olares_id)))
+        merged = flags.apply(config.find_by_olares_id(flags.olares_id))
+        config.check_upsert(merged)
+        try:
+            vault.set(record)
+        except VaultError as err:
+            raise VaultError(f"save token: {err}") from err
+        profile = config.upsert(merged)
         new_name = profile.display_name
         before = config.current_profile
         if switch and before != new_name:
