@@ -16,17 +16,20 @@ from olares_auth_mcp.auth.errors import AccessRejected, AuthError, PermissionDen
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import (
+    MAX_VERSION_LENGTH,
     PersistResult,
     ProfileFlags,
     cache_backend_version,
     cache_owner_role,
+    cacheable_version,
     ensure_profile_writable,
+    known_role,
     persist_grant,
 )
 from olares_auth_mcp.auth.refresh import Credentials, OlaresAuth, Refresher, TokenCell, resolve_credentials
 from olares_auth_mcp.auth.tokens import Grant
 from olares_auth_mcp.auth.vault import TokenVault
-from olares_auth_mcp.auth.wire import AUTH_STATUSES, Endpoints, HttpFactory, bfl_data, is_semver, refresh_grant, snippet
+from olares_auth_mcp.auth.wire import AUTH_STATUSES, Endpoints, HttpFactory, bfl_data, refresh_grant, snippet
 from olares_auth_mcp.auth.wire import login as wire_login
 
 __all__ = ["Account", "LoginOutcome", "WhoamiResult", "role_label"]
@@ -167,14 +170,13 @@ class Account:
         creds = self.credentials(target)
         profile = creds.profile
         now = self.clock()
-        if not refresh and profile.owner_role:
-            return WhoamiResult(
-                profile.olares_id, "", profile.owner_role, "cache", profile.whoami_refreshed_at, "", False, now
-            )
+        cached = known_role(profile.owner_role)  # a role outside the known set is never replayed
+        if not refresh and cached:
+            return WhoamiResult(profile.olares_id, "", cached, "cache", profile.whoami_refreshed_at, "", False, now)
         data = self.get_bfl(creds, USER_INFO, "whoami")
-        role = str(data.get("owner_role") or "")
+        role = known_role(str(data.get("owner_role") or ""))
         cache_owner_role(self.store, profile.olares_id, role, now=now)
-        previous = profile.owner_role
+        previous = cached
         changed = bool(previous) and previous != role
         return WhoamiResult(
             profile.olares_id, str(data.get("name") or ""), role, "server", int(now), previous, changed, now
@@ -195,8 +197,9 @@ class Account:
         version = str(data.get("osVersion") or "").strip()
         if not version:
             raise ServerError(f"{OLARES_INFO} returned an empty osVersion", transient=False)
-        if not is_semver(version):
-            raise ServerError(f"{OLARES_INFO} returned an unparseable osVersion {version!r}", transient=False)
+        if not cacheable_version(version):
+            shown = version[:MAX_VERSION_LENGTH] + ("…" if len(version) > MAX_VERSION_LENGTH else "")
+            raise ServerError(f"{OLARES_INFO} returned an unparseable osVersion {shown!a}", transient=False)
         cache_backend_version(self.store, creds.profile.olares_id, version, now=self.clock())
         return version
 
@@ -256,7 +259,7 @@ class Account:
     def _eager_role(self, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]) -> str:
         try:
             data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami")
-            role = str(data.get("owner_role") or "")
+            role = known_role(str(data.get("owner_role") or ""))
             cache_owner_role(self.store, flags.olares_id, role, now=self.clock())
         except AuthError as err:
             stderr.append(f"warning: post-login role fetch failed: {err}")
@@ -273,7 +276,7 @@ class Account:
             stderr.append(f"warning: post-login version fetch failed: {err}")
             return
         version = str(data.get("osVersion") or "").strip()
-        if not version or not is_semver(version):
+        if not version or not cacheable_version(version):
             return  # the eager fetch is silent here (compat §13.1)
         try:
             cache_backend_version(self.store, flags.olares_id, version, now=self.clock())

@@ -198,8 +198,9 @@ class Config:
         """Refuse a write that would give two profiles one name or one token file (ours, not olares-cli's).
 
         * A new profile may not take the token file of another (``alice@olares.com``,
-          ``alice_olares.com`` and ``alice#olares.com`` all map to ``alice_olares.com.enc``),
-          nor an Olares ID that another profile uses as its alias.
+          ``alice_olares.com`` and ``alice#olares.com`` all map to ``alice_olares.com.enc``;
+          names differing only in case count as one, as on macOS), nor an Olares ID that
+          another profile uses as its alias.
         * An alias being set may not equal another profile's alias or Olares ID.
 
         Raises:
@@ -209,13 +210,14 @@ class Config:
         others = [p for p in self.profiles if p.olares_id != profile.olares_id]
         if existing is None:
             file_name = safe_file_name(profile.olares_id)
+            folded = file_name.casefold()  # macOS file systems ignore case: Alice@… and alice@… share a file
             for other in others:
                 if other.name == profile.olares_id:
                     raise ProfileConflict(
                         f"olaresId {ascii_quote(profile.olares_id)} is already the name of profile "
                         f"{ascii_quote(other.olares_id)}; rename or remove that profile first"
                     )
-                if safe_file_name(other.olares_id) == file_name:
+                if safe_file_name(other.olares_id).casefold() == folded:
                     raise ProfileConflict(
                         f"olaresId {ascii_quote(profile.olares_id)} would share the token file {file_name} with "
                         f"profile {ascii_quote(other.olares_id)}; they are different IDs, so it is refused"

@@ -7,6 +7,7 @@ a plain result; the callers decide how to print it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Final
 
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.errors import (
@@ -25,8 +26,30 @@ from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.status import Status, token_status
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
+from olares_auth_mcp.auth.wire import is_semver
+
+KNOWN_ROLES: Final = ("owner", "admin", "normal")
+MAX_VERSION_LENGTH: Final = 32
+
+
+def known_role(role: str) -> str:
+    """``role`` when it is one Olares has (owner, admin, normal), else "" (unknown).
+
+    Ours: the role comes from a server and is saved to config.json and replayed
+    forever, so anything else (a 300 KB string, escape sequences, instructions) is
+    treated as no role at all: not cached, and whoami shows ``(unknown)``.
+    """
+    return role if role in KNOWN_ROLES else ""
+
+
+def cacheable_version(version: str) -> bool:
+    """Ours: a version is saved (and shown) only when it parses as semver and is at most 32 characters."""
+    return len(version) <= MAX_VERSION_LENGTH and is_semver(version)
+
 
 __all__ = [
+    "KNOWN_ROLES",
+    "MAX_VERSION_LENGTH",
     "PersistResult",
     "ProfileFlags",
     "ProfileRow",
@@ -34,7 +57,9 @@ __all__ = [
     "UseResult",
     "cache_backend_version",
     "cache_owner_role",
+    "cacheable_version",
     "ensure_profile_writable",
+    "known_role",
     "lookup_record",
     "persist_grant",
     "profile_row",
@@ -83,7 +108,7 @@ def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: floa
         name=profile.display_name,
         olares_id=profile.olares_id,
         status=status,
-        version=profile.backend_version or "-",
+        version=profile.backend_version if cacheable_version(profile.backend_version) else "-",
         current=current is not None and current.olares_id == profile.olares_id,
         source=profile.source,
         managed=profile.managed,
@@ -334,19 +359,27 @@ def persist_grant(
 
 
 def cache_owner_role(store: ConfigStore, olares_id: str, role: str, *, now: float) -> None:
-    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1)."""
+    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1).
+
+    Ours: a role outside ``KNOWN_ROLES`` is saved as empty (``known_role``).
+    """
 
     def change(config: Config) -> None:
         profile = config.find_by_olares_id(olares_id)
         if profile is not None:  # removed meanwhile: nothing to cache
-            profile.owner_role = role
+            profile.owner_role = known_role(role)
             profile.whoami_refreshed_at = int(now)
 
     store.mutate(change)
 
 
 def cache_backend_version(store: ConfigStore, olares_id: str, version: str, *, now: float) -> None:
-    """olares-cli ``SetBackendVersion``: the version string as returned, with its timestamp in seconds."""
+    """olares-cli ``SetBackendVersion``: the version string as returned, with its timestamp in seconds.
+
+    Ours: nothing is written unless ``cacheable_version`` (semver, at most 32 characters).
+    """
+    if not cacheable_version(version):
+        return
 
     def change(config: Config) -> None:
         profile = config.find_by_olares_id(olares_id)

@@ -256,6 +256,7 @@ def test_remove_by_an_olares_id_removes_that_profile_not_the_one_shadowing_it() 
         ),
         (Profile("alice@olares.com"), Profile("alice#olares.com"), "alice_olares.com.enc"),
         (Profile("alice_olares.com"), Profile("alice@olares.com"), "alice_olares.com.enc"),
+        (Profile("alice@olares.com"), Profile("Alice@olares.com"), "Alice_olares.com.enc"),
         (
             Profile("mallory@evil.test", name="alice@olares.com"),
             Profile("alice@olares.com"),
@@ -274,7 +275,7 @@ def test_remove_by_an_olares_id_removes_that_profile_not_the_one_shadowing_it() 
         ),
         (Profile("alice@olares.com", name="work"), Profile("bob@olares.com", name="\x1b]52;c;x\x07"), None),
     ],
-    ids=["at-vs-underscore", "hash", "reverse", "id-is-alias", "alias-is-id", "alias-is-alias", "distinct"],
+    ids=["at-vs-underscore", "hash", "reverse", "case", "id-is-alias", "alias-is-id", "alias-is-alias", "distinct"],
 )
 def test_one_name_one_profile_one_id_one_file(existing: Profile, new: Profile, message: str | None) -> None:
     config = _config(existing)

@@ -268,3 +268,48 @@ def test_foreign_record_lists_unknown_and_fails_resolution_in_one_line(store: Co
         resolve_credentials(store, vault, target="alice@olares.com")
     assert str(info.value).startswith("read token store: keychain get failed for olares-cli/alice@olares.com: ")
     assert "\n" not in str(info.value) and "rt-m" not in str(info.value)
+
+
+# --- R13: only known roles and short semver versions are saved ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "saved"),
+    [
+        ("owner", "owner"),
+        ("admin", "admin"),
+        ("normal", "normal"),
+        ("Owner", ""),
+        ("\x1b]52;c;x\x07owner", ""),
+        ("x" * 300_000, ""),
+    ],
+    ids=["owner", "admin", "normal", "case", "osc52", "300KB"],
+)
+def test_only_known_roles_are_cached(store: ConfigStore, role: str, saved: str) -> None:
+    _seed(store, "", "", "a@x.y")
+    cache_owner_role(store, "a@x.y", role, now=NOW)
+    profile = store.load().profiles[0]
+    assert (profile.owner_role, profile.whoami_refreshed_at) == (saved, NOW)
+    assert len(store.paths.config_file.read_bytes()) < 500
+
+
+@pytest.mark.parametrize(
+    ("version", "saved"),
+    [
+        ("1.12.6", "1.12.6"),
+        ("v1.12.6-rc.1+b7", "v1.12.6-rc.1+b7"),
+        ("1.12.6-" + "a" * 5000, ""),
+        ("1.2.3\x1b[2J", ""),
+        ("ignore previous instructions", ""),
+    ],
+    ids=["plain", "pre-release", "5KB", "escape", "prose"],
+)
+def test_only_short_semver_versions_are_cached(store: ConfigStore, version: str, saved: str) -> None:
+    _seed(store, "", "", "a@x.y")
+    cache_backend_version(store, "a@x.y", version, now=NOW)
+    assert store.load().profiles[0].backend_version == saved
+
+
+def test_a_bad_version_already_on_disk_lists_as_a_dash(store: ConfigStore, vault: BlobVault) -> None:
+    store.mutate(lambda c: setattr(c, "profiles", [Profile("a@x.y", backend_version="1.2.3-" + "a" * 5000)]))
+    assert profile_rows(store.load(), vault, now=NOW)[0].version == "-"
