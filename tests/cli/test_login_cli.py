@@ -188,6 +188,11 @@ def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
     ("args", "extra_env", "error"),
     [
         (("--olares-id", ALICE), {}, "Error: --refresh-token is required\n"),
+        (
+            ("--olares-id", ALICE, "--refresh-token", "-x"),
+            {},
+            "Error: argument --refresh-token: expected one argument\n",
+        ),
         ((), {}, "Error: --refresh-token is required\n"),
         (
             ("--olares-id", ALICE, "--refresh-token-env", "MISSING"),
@@ -287,9 +292,9 @@ def test_an_alias_another_profile_has_is_refused_before_anything(env, paths, ola
     _, refresh = olares_sim.issue_tokens(BOB)
     for args, stdin in (
         (("login", "--olares-id", BOB, "--name", name, "--password-stdin"), BOB_PASSWORD + "\n"),
-        (("import", "--olares-id", BOB, "--name", name, "--refresh-token", refresh), None),
+        (("import", "--olares-id", BOB, "--name", name, "--refresh-token-env", "RT"), None),
     ):
-        result = run(env, *args, stdin=stdin)
+        result = run({**env, "RT": refresh}, *args, stdin=stdin)
         assert result.returncode == 1
         assert result.stderr == (
             f'Error: name "{name}" is already the {"Olares ID" if name == ALICE else "name"} of profile '
