@@ -133,7 +133,7 @@ class ConfigError(AuthError):
 
 
 class ProfileNotFound(AuthError, LookupError):
-    """No profile matches the key (by alias first, then by Olares ID)."""
+    """No profile matches the key (by Olares ID first, then by alias: ``Config.find_profile``)."""
 
     kind = "profile_not_found"
 
