@@ -16,11 +16,14 @@ from olares_auth_mcp.auth.errors import AccessRejected, AuthError, PermissionDen
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import (
+    MAX_VERSION_LENGTH,
     PersistResult,
     ProfileFlags,
     cache_backend_version,
     cache_owner_role,
+    cacheable_version,
     ensure_profile_writable,
+    known_role,
     persist_grant,
 )
 from olares_auth_mcp.auth.refresh import Credentials, OlaresAuth, Refresher, TokenCell, resolve_credentials
@@ -34,7 +37,6 @@ from olares_auth_mcp.auth.wire import (
     HttpFactory,
     bfl_data,
     bounded,
-    is_semver,
     refresh_grant,
     server_body,
 )
@@ -45,20 +47,12 @@ __all__ = ["Account", "LoginOutcome", "WhoamiResult", "role_label"]
 USER_INFO = "/api/backend/v1/user-info"
 OLARES_INFO = "/api/olares-info"
 LOGIN_TIMEOUT = 10.0
-KNOWN_ROLES = frozenset({"owner", "admin", "normal"})
-MAX_VERSION_LENGTH = 64
 MAX_NAME_LENGTH = 64
 
 
-def _role(value: object) -> str:
-    """The server's ``owner_role`` when it is one we know; anything else is no role (and is never cached)."""
-    return value if isinstance(value, str) and value in KNOWN_ROLES else ""
-
-
 def _version(value: object) -> str:
-    """``osVersion`` trimmed; empty unless it is a short string."""
-    text = value.strip() if isinstance(value, str) else ""
-    return text if len(text) <= MAX_VERSION_LENGTH else text[: MAX_VERSION_LENGTH + 1]
+    """``osVersion`` trimmed, or "" when it is not a string (``cacheable_version`` then decides)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def role_label(role: str) -> str:
@@ -208,19 +202,18 @@ class Account:
         creds = self.credentials(target)
         profile = creds.profile
         now = self.clock()
-        if not refresh and profile.owner_role:
-            return WhoamiResult(
-                profile.olares_id, "", profile.owner_role, "cache", profile.whoami_refreshed_at, "", False, now
-            )
+        cached = known_role(profile.owner_role)  # a role outside the known set is never replayed
+        if not refresh and cached:
+            return WhoamiResult(profile.olares_id, "", cached, "cache", profile.whoami_refreshed_at, "", False, now)
         data = self.get_bfl(creds, USER_INFO, "whoami")
-        role = _role(data.get("owner_role"))
-        known = bool(role) or not data.get("owner_role")
+        raw_role = data.get("owner_role")
+        role = known_role(raw_role if isinstance(raw_role, str) else "")
+        known = bool(role) or not raw_role
         if known:
             cache_owner_role(self.store, profile.olares_id, role, now=now)  # an unknown role is never saved
-        previous = profile.owner_role
-        changed = known and bool(previous) and previous != role
+        changed = known and bool(cached) and cached != role
         name = self._name(data, [creds.record.access_token, creds.record.refresh_token])
-        return WhoamiResult(profile.olares_id, name, role, "server", int(now), previous, changed, now)
+        return WhoamiResult(profile.olares_id, name, role, "server", int(now), cached, changed, now)
 
     def verify(self, target: str | None = None) -> None:
         """One authenticated request (user-info) through the refreshing transport: refreshes if needed.
@@ -237,7 +230,7 @@ class Account:
         version = _version(data.get("osVersion"))
         if not version:
             raise ServerError(f"{OLARES_INFO} returned an empty osVersion", transient=False)
-        if len(version) > MAX_VERSION_LENGTH or not is_semver(version):
+        if not cacheable_version(version):
             shown = said(version, [creds.record.access_token, creds.record.refresh_token], MAX_VERSION_LENGTH)
             raise ServerError(f"{OLARES_INFO} returned an unparseable osVersion ({shown})", transient=False)
         cache_backend_version(self.store, creds.profile.olares_id, version, now=self.clock())
@@ -302,8 +295,9 @@ class Account:
         sent = [grant.access_token, grant.refresh_token, grant.session_id]
         try:
             data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami", sent)
-            role = _role(data.get("owner_role"))
-            if role or not data.get("owner_role"):
+            raw_role = data.get("owner_role")
+            role = known_role(raw_role if isinstance(raw_role, str) else "")
+            if role or not raw_role:
                 cache_owner_role(self.store, flags.olares_id, role, now=self.clock())  # an unknown role is never saved
         except AuthError as err:
             stderr.append(f"warning: post-login role fetch failed: {err}")
@@ -322,7 +316,7 @@ class Account:
             stderr.append(f"warning: post-login version fetch failed: {err}")
             return
         version = _version(data.get("osVersion"))
-        if not version or len(version) > MAX_VERSION_LENGTH or not is_semver(version):
+        if not version or not cacheable_version(version):
             return  # the eager fetch is silent here (compat §13.1)
         try:
             cache_backend_version(self.store, flags.olares_id, version, now=self.clock())

@@ -8,6 +8,10 @@ newer olares-cli) are kept, after the known ones, where olares-cli drops them.
 Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
 ``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
 write without the lock (§1.6); its cache writers take the same lock.
+
+Ours, not olares-cli's: a file over ``MAX_CONFIG_BYTES`` (4 MiB) or nested deeper
+than ``gojson.MAX_DEPTH`` is a ``ConfigError`` (``parse <path>: …``) instead of a
+long parse or a crash; a real config.json is a few KB.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from olares_auth_mcp.auth._fs import atomic_write
-from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileNotFound
+from olares_auth_mcp.auth.errors import (
+    ConfigError,
+    NoPreviousProfile,
+    ProfileConflict,
+    ProfileNotFound,
+    ascii_quote,
+)
 from olares_auth_mcp.auth.gojson import (
     GoJSONError,
     Pairs,
@@ -32,10 +42,12 @@ from olares_auth_mcp.auth.gojson import (
 )
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault._files import safe_file_name
 
-__all__ = ["Config", "ConfigStore", "Profile"]
+__all__ = ["MAX_CONFIG_BYTES", "Config", "ConfigStore", "Profile"]
 
 T = TypeVar("T")
+MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 
 
 def _as_object(value: Any, field_name: str) -> Pairs | None:
@@ -160,11 +172,18 @@ class Config:
     extra: list[tuple[str, Any]] = field(default_factory=list)
 
     def find_profile(self, key: str) -> Profile | None:
-        """By alias first, then by Olares ID: an alias shadows an Olares ID."""
-        for profile in self.profiles:
-            if profile.name == key:
-                return profile
-        return self.find_by_olares_id(key)
+        """The profile ``key`` names: the one whose Olares ID is ``key``, else the first whose alias is.
+
+        Ours, deliberately not olares-cli's alias-first ``FindProfile``. The two orders agree unless
+        an alias equals another profile's Olares ID, which we never write (``check_upsert``) but an
+        older tool may have. In such a config an Olares ID always resolves to the profile that *is*
+        that ID, so a shadowing alias can never steer a lookup, the gate, whoami, ``profile use``
+        or a removal to the wrong profile. The current/previous pointers resolve the same way.
+        """
+        by_id = self.find_by_olares_id(key)
+        if by_id is not None:
+            return by_id
+        return next((p for p in self.profiles if p.name == key), None)
 
     def find_by_olares_id(self, olares_id: str) -> Profile | None:
         return next((p for p in self.profiles if p.olares_id == olares_id), None)
@@ -175,7 +194,46 @@ class Config:
             return self.profiles[0] if self.profiles else None
         return self.find_profile(self.current_profile)
 
+    def check_upsert(self, profile: Profile) -> None:
+        """Refuse a write that would give two profiles one name or one token file (ours, not olares-cli's).
+
+        * A new profile may not take the token file of another (``alice@olares.com``,
+          ``alice_olares.com`` and ``alice#olares.com`` all map to ``alice_olares.com.enc``;
+          names differing only in case count as one, as on macOS), nor an Olares ID that
+          another profile uses as its alias.
+        * An alias being set may not equal another profile's alias or Olares ID.
+
+        Raises:
+            ProfileConflict: naming the profile in the way; nothing is changed.
+        """
+        existing = self.find_by_olares_id(profile.olares_id)
+        others = [p for p in self.profiles if p.olares_id != profile.olares_id]
+        if existing is None:
+            file_name = safe_file_name(profile.olares_id)
+            folded = file_name.casefold()  # macOS file systems ignore case: Alice@… and alice@… share a file
+            for other in others:
+                if other.name == profile.olares_id:
+                    raise ProfileConflict(
+                        f"olaresId {ascii_quote(profile.olares_id)} is already the name of profile "
+                        f"{ascii_quote(other.olares_id)}; rename or remove that profile first"
+                    )
+                if safe_file_name(other.olares_id).casefold() == folded:
+                    raise ProfileConflict(
+                        f"olaresId {ascii_quote(profile.olares_id)} would share the token file {file_name} with "
+                        f"profile {ascii_quote(other.olares_id)}; they are different IDs, so it is refused"
+                    )
+        if profile.name and (existing is None or existing.name != profile.name):
+            for other in others:
+                if profile.name in (other.name, other.olares_id):
+                    what = "Olares ID" if profile.name == other.olares_id else "name"
+                    raise ProfileConflict(
+                        f"name {ascii_quote(profile.name)} is already the {what} of profile "
+                        f"{ascii_quote(other.olares_id)}; choose another --name"
+                    )
+
     def upsert(self, profile: Profile) -> Profile:
+        """olares-cli ``Upsert`` (replace in place by Olares ID, else append), after ``check_upsert``."""
+        self.check_upsert(profile)
         for index, existing in enumerate(self.profiles):
             if existing.olares_id == profile.olares_id:
                 self.profiles[index] = profile
@@ -204,15 +262,19 @@ class Config:
         return target
 
     def remove(self, key: str) -> Profile:
-        """Remove the first profile whose alias or Olares ID is ``key`` and repair the pointers (§9.2).
+        """Remove the profile ``key`` names (``find_profile``) and repair the pointers (§9.2).
+
+        olares-cli removes the first profile whose alias *or* Olares ID is ``key``; the two agree
+        unless an alias shadows another profile's Olares ID, where we remove the profile that is
+        that ID (the one a confirmation showed), never the one that shadows it.
 
         Raises:
             ProfileNotFound: nothing matched.
         """
-        index = next((i for i, p in enumerate(self.profiles) if p.refers_to(key)), None)
-        if index is None:
+        target = self.find_profile(key)
+        if target is None:
             raise ProfileNotFound(key)
-        removed = self.profiles.pop(index)
+        removed = self.profiles.pop(next(i for i, p in enumerate(self.profiles) if p is target))
         if removed.refers_to(self.previous_profile):
             self.previous_profile = ""
         if removed.refers_to(self.current_profile):
@@ -297,11 +359,14 @@ class ConfigStore:
         """
         path = self.paths.config_file
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                data = file.read(MAX_CONFIG_BYTES + 1)
         except FileNotFoundError:
             return Config()
         except OSError as err:
             raise ConfigError(f"read {path}: {_os_reason(err)}") from err
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"parse {path}: file is larger than {MAX_CONFIG_BYTES} bytes")
         try:
             return Config.from_json(data)
         except GoJSONError as err:

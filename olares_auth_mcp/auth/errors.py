@@ -6,7 +6,8 @@ its entry in the error→fix catalogue (``auth.catalogue``)::
 
     AuthError
     ├── UsageError                 flag and argument misuse (`--olares-id is required`, …)
-    │   └── InvalidOlaresID        `olaresId is empty` / `… contains more than one '@'`
+    │   ├── InvalidOlaresID        `olaresId is empty` / `… contains more than one '@'`
+    │   └── ProfileConflict        (ours) a name or token file another profile already has
     ├── ConfigError                `parse <path>: …`, `read <path>: …`, write failures
     ├── ProfileNotFound            `profile "<key>" not found`
     ├── NoPreviousProfile          `no previous profile to switch back to`
@@ -21,7 +22,8 @@ its entry in the error→fix catalogue (``auth.catalogue``)::
     │   ├── TokenNotFound          `token not found`
     │   ├── VaultCorrupted         `keychain is corrupted`
     │   ├── VaultLocked            `keychain access blocked`
-    │   └── TokenDecodeError       `decode stored token for <id>: <err>`
+    │   ├── TokenDecodeError       `decode stored token for <id>: <err>`
+    │   └── ForeignRecord          (ours) the record names another Olares ID
     ├── InputError                 `password is empty`, `stdin is not a terminal; …`, …
     ├── ManagedProfile             `cannot <verb> <id>: its credential is issued by the platform …`
     ├── TOTPRequired               `two-factor authentication [is ]required: re-run with --totp <code>`
@@ -36,6 +38,7 @@ its entry in the error→fix catalogue (``auth.catalogue``)::
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -45,6 +48,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "ExpiryUnknown",
+    "ForeignRecord",
     "InputError",
     "InvalidOlaresID",
     "JWTError",
@@ -56,6 +60,7 @@ __all__ = [
     "NoProfile",
     "NotLoggedIn",
     "PermissionDenied",
+    "ProfileConflict",
     "ProfileNotFound",
     "RefreshFailed",
     "RefreshRejected",
@@ -112,6 +117,15 @@ class InvalidOlaresID(UsageError):
         super().__init__(text)
 
 
+class ProfileConflict(UsageError):
+    """Ours: the write would give two profiles one name or one token file, or the target moved.
+
+    Refused before anything is written; the message says which profile is in the way.
+    """
+
+    kind = "usage"
+
+
 class ConfigError(AuthError):
     """config.json cannot be read, parsed or written."""
 
@@ -119,7 +133,7 @@ class ConfigError(AuthError):
 
 
 class ProfileNotFound(AuthError, LookupError):
-    """No profile matches the key (by alias first, then by Olares ID)."""
+    """No profile matches the key (by Olares ID first, then by alias: ``Config.find_profile``)."""
 
     kind = "profile_not_found"
 
@@ -261,6 +275,20 @@ class TokenDecodeError(VaultError):
         super().__init__(f"decode stored token for {olares_id}: {detail}")
 
 
+class ForeignRecord(VaultError):
+    """Ours: the record stored under this Olares ID names another one (two IDs share a token file).
+
+    ``alice@olares.com`` and ``alice_olares.com`` both map to ``alice_olares.com.enc``;
+    a record written for one is never handed out as the other's token.
+    """
+
+    def __init__(self, olares_id: str, stored: str) -> None:
+        self.olares_id = olares_id
+        self.stored = stored
+        shown = json.dumps(stored[:64] + ("…" if len(stored) > 64 else ""))  # ASCII-escaped: it came from a file
+        super().__init__(f"the stored record is for olaresId {shown}, not this one (two IDs share one token file)")
+
+
 class InputError(AuthError):
     """Interactive input is missing or unreadable (password, TOTP, stdin)."""
 
@@ -369,6 +397,11 @@ class LockTimeout(AuthError, TimeoutError):
     def __init__(self, olares_id: str) -> None:
         self.olares_id = olares_id
         super().__init__(f"acquire refresh lock for {olares_id}: context deadline exceeded")
+
+
+def ascii_quote(text: str) -> str:
+    """Ours: a double-quoted, ASCII-only rendering (JSON escapes) for names we did not choose."""
+    return json.dumps(text)
 
 
 def go_quote(text: str) -> str:

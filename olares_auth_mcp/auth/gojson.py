@@ -7,6 +7,12 @@ Reading: object keys match struct fields case-insensitively (an exact match
 first), the last duplicate wins, ``null`` is the zero value, and an int64 field
 accepts only an integer literal in range: ``1.0``, ``1e9``, ``true`` and
 ``"1"`` are errors (Python's ``bool`` is an ``int``; we check for it).
+
+Ours, not Go's: nesting deeper than ``MAX_DEPTH`` (64) is refused before parsing,
+with Go's own wording (``invalid character '[' exceeded max depth``; Go's limit is
+10000). Every document we read (config.json, token records, JWT payloads, server
+replies) is shallow, and a bounded depth means no parser or walker of ours can
+ever hit Python's recursion limit on hostile input.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 __all__ = [
+    "MAX_DEPTH",
     "GoFloat",
     "GoJSONError",
     "Pairs",
@@ -28,6 +35,7 @@ __all__ = [
 
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
+MAX_DEPTH: Final = 64
 
 _HTML_ESCAPES: Final = {
     "<": "\\u003c",
@@ -38,6 +46,9 @@ _HTML_ESCAPES: Final = {
 }
 _HTML_RE: Final = re.compile("[<>&\u2028\u2029]")
 _SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
+# A string (unrolled, so linear) or one bracket: strings are skipped whole, brackets are counted.
+_STRUCTURE_STR: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_STRUCTURE_BYTES: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
 class GoJSONError(ValueError):
@@ -93,12 +104,41 @@ def _fix_string(value: Any) -> Any:
     return value
 
 
+def check_depth(text: str | bytes, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse nesting deeper than ``max_depth`` in one linear pass, without parsing.
+
+    Raises:
+        GoJSONError: ``invalid character '[' exceeded max depth at offset <n>``.
+    """
+    if isinstance(text, str):
+        opens = text.count("[") + text.count("{")
+        pattern: re.Pattern[Any] = _STRUCTURE_STR
+    else:
+        opens = text.count(b"[") + text.count(b"{")
+        pattern = _STRUCTURE_BYTES
+    if opens <= max_depth:
+        return  # the common case: too few brackets to nest that deep at all
+    depth = 0
+    for match in pattern.finditer(text):
+        token = match.group()
+        if len(token) != 1:
+            continue  # a whole string
+        if token in ("[", "{", b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                char = token if isinstance(token, str) else token.decode()
+                raise GoJSONError(f"invalid character '{char}' exceeded max depth at offset {match.start()}")
+        else:
+            depth -= 1
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON keeping object key order and duplicates (as ``Pairs``) and marking floats.
 
     Raises:
-        GoJSONError: the text is not valid JSON.
+        GoJSONError: the text is not valid JSON, or nests deeper than ``MAX_DEPTH``.
     """
+    check_depth(text)
     try:
         value = json.loads(
             text,

@@ -5,6 +5,11 @@ Go decodes the payload with ``base64.RawURLEncoding`` and then
 character outside the URL-safe alphabet (``+`` and ``/`` included), the raw
 one rejects ``=`` and the padded one demands exact padding. Python's
 ``urlsafe_b64decode`` differs on both counts, hence the strict decoder here.
+
+Ours, not olares-cli's: a payload over ``MAX_PAYLOAD`` (64 KiB decoded) or nested
+deeper than ``gojson.MAX_DEPTH`` is a ``JWTError`` like any other unreadable token
+(so that profile lists as ``logged-in (unparseable token)``), never a crash or a
+long stall: the token came from a server, and a hostile one can send anything.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ from typing import Final
 from olares_auth_mcp.auth.errors import JWTError, NoExpClaim
 from olares_auth_mcp.auth.gojson import GoJSONError, Pairs, as_int64, decode_fields, loads
 
-__all__ = ["decode_segment", "expires_at", "is_expired"]
+__all__ = ["MAX_PAYLOAD", "decode_segment", "expires_at", "is_expired"]
+
+MAX_PAYLOAD: Final = 64 * 1024
+# base64 of MAX_PAYLOAD bytes, plus room for the \r\n Go ignores and padding
+_MAX_SEGMENT: Final = (MAX_PAYLOAD + 2) // 3 * 4 * 2
 
 _URL_ALPHABET: Final = re.compile(r"[A-Za-z0-9\-_]*")
 _PADDED: Final = re.compile(r"[A-Za-z0-9\-_]*={0,2}")
@@ -68,7 +77,11 @@ def expires_at(token: str) -> int:
     parts = token.split(".")
     if len(parts) != 3:
         raise JWTError(f"token does not look like a JWT (want 3 segments, got {len(parts)})")
+    if len(parts[1]) > _MAX_SEGMENT:
+        raise JWTError(f"decode jwt payload: payload larger than {MAX_PAYLOAD} bytes")
     payload = decode_segment(parts[1])
+    if len(payload) > MAX_PAYLOAD:
+        raise JWTError(f"decode jwt payload: payload larger than {MAX_PAYLOAD} bytes")
     try:
         claims = loads(payload)
     except GoJSONError as err:

@@ -7,6 +7,7 @@ a plain result; the callers decide how to print it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Final
 
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.errors import (
@@ -15,15 +16,40 @@ from olares_auth_mcp.auth.errors import (
     JWTError,
     ManagedProfile,
     NoExpClaim,
+    ProfileConflict,
+    ProfileNotFound,
     TokenNotFound,
     VaultError,
+    ascii_quote,
 )
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.status import Status, token_status
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
+from olares_auth_mcp.auth.wire import is_semver
+
+KNOWN_ROLES: Final = ("owner", "admin", "normal")
+MAX_VERSION_LENGTH: Final = 32
+
+
+def known_role(role: str) -> str:
+    """``role`` when it is one Olares has (owner, admin, normal), else "" (unknown).
+
+    Ours: the role comes from a server and is saved to config.json and replayed
+    forever, so anything else (a 300 KB string, escape sequences, instructions) is
+    treated as no role at all: not cached, and whoami shows ``(unknown)``.
+    """
+    return role if role in KNOWN_ROLES else ""
+
+
+def cacheable_version(version: str) -> bool:
+    """Ours: a version is saved (and shown) only when it parses as semver and is at most 32 characters."""
+    return len(version) <= MAX_VERSION_LENGTH and is_semver(version)
+
 
 __all__ = [
+    "KNOWN_ROLES",
+    "MAX_VERSION_LENGTH",
     "PersistResult",
     "ProfileFlags",
     "ProfileRow",
@@ -31,7 +57,9 @@ __all__ = [
     "UseResult",
     "cache_backend_version",
     "cache_owner_role",
+    "cacheable_version",
     "ensure_profile_writable",
+    "known_role",
     "lookup_record",
     "persist_grant",
     "profile_row",
@@ -80,7 +108,7 @@ def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: floa
         name=profile.display_name,
         olares_id=profile.olares_id,
         status=status,
-        version=profile.backend_version or "-",
+        version=profile.backend_version if cacheable_version(profile.backend_version) else "-",
         current=current is not None and current.olares_id == profile.olares_id,
         source=profile.source,
         managed=profile.managed,
@@ -147,19 +175,31 @@ class RemoveResult:
         return out
 
 
-def remove_profile(store: ConfigStore, vault: TokenVault, key: str) -> RemoveResult:
+def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, olares_id: str | None = None) -> RemoveResult:
     """``profile remove <key>``: config first, then the token; purge the vault after the last profile.
 
-    A managed profile is refused before anything is written.
+    ``key`` resolves as ``Config.find_profile`` does (an Olares ID names its own profile even
+    where an older tool let another profile's alias shadow it). ``olares_id`` is for callers
+    that resolved the target earlier, e.g. to show it to a human for confirmation: exactly
+    that profile is removed, and if ``key`` no longer resolves to it (the config changed in
+    between) nothing is changed. A managed profile is refused before anything is written.
 
     Raises:
         ProfileNotFound: nothing matches ``key``.
+        ProfileConflict: ``key`` now names a profile other than ``olares_id``.
         ManagedProfile: the platform owns this credential.
     """
 
     def change(config: Config) -> tuple[Profile, str, int]:
         target = config.find_profile(key)
-        if target is not None and target.managed:
+        if target is None:
+            raise ProfileNotFound(key)
+        if olares_id is not None and target.olares_id != olares_id:
+            raise ProfileConflict(
+                f"profile {ascii_quote(key)} now refers to {ascii_quote(target.olares_id)}, not "
+                f"{ascii_quote(olares_id)}; nothing was removed"
+            )
+        if target.managed:
             raise ManagedProfile("remove", target.olares_id, target.app_name)
         removed = config.remove(key)
         return removed, config.current_profile, len(config.profiles)
@@ -231,6 +271,7 @@ def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFla
 
     Raises:
         ManagedProfile: the platform owns this Olares ID.
+        ProfileConflict: the alias or the token file belongs to another profile (ours).
         AlreadyAuthenticated: a non-invalidated token with a future ``exp`` is stored.
         ExpiryUnknown: a non-invalidated token without ``exp`` is stored.
         VaultError: ``read token store: …``.
@@ -238,6 +279,7 @@ def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFla
     existing = config.find_by_olares_id(flags.olares_id)
     if existing is not None and existing.managed:
         raise ManagedProfile(verb, flags.olares_id, existing.app_name)
+    config.check_upsert(flags.apply(existing))  # ours: before any password is read or token sent
     try:
         stored = vault.get(flags.olares_id)
     except TokenNotFound:
@@ -278,7 +320,14 @@ def persist_grant(
     """Store the token, then upsert the profile and move the pointers (olares-cli ``persistTokenAndProfile``).
 
     The profile is merged into the config as re-read under the lock, so a
-    concurrent writer's profiles and caches survive.
+    concurrent writer's profiles and caches survive. Ours: the whole step runs
+    under the config lock and ``Config.check_upsert`` runs first, so a profile
+    whose alias or token file belongs to another is refused with nothing written
+    (the token is still written before config.json, as olares-cli does).
+
+    Raises:
+        ProfileConflict: nothing was written.
+        VaultError: ``save token: …``.
     """
     record = TokenRecord(
         olares_id=flags.olares_id,
@@ -287,13 +336,15 @@ def persist_grant(
         session_id=grant.session_id,
         granted_at=now_ms,
     )
-    try:
-        vault.set(record)
-    except VaultError as err:
-        raise VaultError(f"save token: {err}") from err
 
     def change(config: Config) -> PersistResult:
-        profile = config.upsert(flags.apply(config.find_by_olares_id(flags.olares_id)))
+        merged = flags.apply(config.find_by_olares_id(flags.olares_id))
+        config.check_upsert(merged)
+        try:
+            vault.set(record)
+        except VaultError as err:
+            raise VaultError(f"save token: {err}") from err
+        profile = config.upsert(merged)
         new_name = profile.display_name
         before = config.current_profile
         if switch and before != new_name:
@@ -308,19 +359,27 @@ def persist_grant(
 
 
 def cache_owner_role(store: ConfigStore, olares_id: str, role: str, *, now: float) -> None:
-    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1)."""
+    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1).
+
+    Ours: a role outside ``KNOWN_ROLES`` is saved as empty (``known_role``).
+    """
 
     def change(config: Config) -> None:
         profile = config.find_by_olares_id(olares_id)
         if profile is not None:  # removed meanwhile: nothing to cache
-            profile.owner_role = role
+            profile.owner_role = known_role(role)
             profile.whoami_refreshed_at = int(now)
 
     store.mutate(change)
 
 
 def cache_backend_version(store: ConfigStore, olares_id: str, version: str, *, now: float) -> None:
-    """olares-cli ``SetBackendVersion``: the version string as returned, with its timestamp in seconds."""
+    """olares-cli ``SetBackendVersion``: the version string as returned, with its timestamp in seconds.
+
+    Ours: nothing is written unless ``cacheable_version`` (semver, at most 32 characters).
+    """
+    if not cacheable_version(version):
+        return
 
     def change(config: Config) -> None:
         profile = config.find_by_olares_id(olares_id)

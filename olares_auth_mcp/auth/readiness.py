@@ -8,6 +8,7 @@ given its inputs; ``Account``-backed live checks are layered on by the caller.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
@@ -24,12 +25,12 @@ from olares_auth_mcp.auth.errors import (
 )
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
 from olares_auth_mcp.auth.status import Status
-from olares_auth_mcp.auth.vault import TokenVault
+from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
 
 if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
 
-__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints"]
+__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints", "loose_key_hints"]
 
 Decision = Literal["proceed", "stop"]
 
@@ -60,9 +61,32 @@ def _login(olares_id: str) -> NextAction:
     return NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
 
 
-def environment_hints(status: str, vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
-    """Hints the seed asks for: a leftover plaintext tokens.json, and which backend holds the tokens."""
+def loose_key_hints(vault: TokenVault) -> list[str]:
+    """Ours: one hint per key file or token file other users can read or that another user owns, with the fix.
+
+    olares-cli reads such files anyway, so the files are still used: this warns, it never refuses.
+    """
+    store = getattr(vault, "store", None)
+    if not isinstance(store, EncryptedFileStore):
+        return []
     hints = []
+    for path, why in store.loose_files():
+        quoted = shlex.quote(str(path))
+        if why.startswith("is owned by"):
+            fix = f"sudo chown $(id -u) {quoted} && chmod 600 {quoted}"
+        else:
+            fix = f"chmod 600 {quoted}"
+        hints.append(
+            f"{path} {why}: whoever can read it can decrypt or use the stored tokens; olares-cli still "
+            f"reads it, so it is used, not refused. Fix: {fix}"
+        )
+    return hints
+
+
+def environment_hints(status: str, vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
+    """Hints the seed asks for: a leftover plaintext tokens.json, which backend holds the tokens,
+    and (ours) key material with loose permissions or a foreign owner (``loose_key_hints``)."""
+    hints = loose_key_hints(vault)
     if status == Status.NEVER and legacy_tokens_exists:
         hints.append(
             "~/.olares-cli/tokens.json (the deprecated plaintext store) exists: this user probably upgraded "

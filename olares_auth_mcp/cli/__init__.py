@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from olares_auth_mcp.auth.errors import AuthError
 from olares_auth_mcp.cli._context import CliContext
+from olares_auth_mcp.cli._text import say, say_block
 
 __all__ = ["CliContext", "run_profile"]
 
@@ -44,16 +45,16 @@ def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
     commands = _commands()
     command = commands.get(args[0])
     if command is None:
-        print(f'Error: unknown command "{args[0]}" for "olares-auth-mcp profile"', file=sys.stderr)
+        say(f'Error: unknown command "{args[0]}" for "olares-auth-mcp profile"', sys.stderr)
         return 1
     try:
         context = ctx or CliContext.from_env()
         if context.paths.warning:
-            print(context.paths.warning, file=sys.stderr)
+            say(context.paths.warning, sys.stderr)
         return command(context, args[1:])
     except AuthError as err:
-        print(f"Error: {err}", file=sys.stderr)
+        say_block(f"Error: {err}\n", sys.stderr)  # our multi-line messages keep their lines; each is escaped
         return err.exit_code
     except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
+        say("Error: interrupted", sys.stderr)
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import NoReturn
 
 from olares_auth_mcp.auth.errors import UsageError
@@ -17,6 +18,16 @@ class CobraParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # pflag words these as "flag needs an argument: --olares-id"; argparse's text is close enough to act on
         raise UsageError(message)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """With ``exit_on_error=False`` argparse raises some errors instead of calling ``error``
+        (e.g. a value starting with ``-``: ``--refresh-token -x…``); they are usage errors too."""
+        try:
+            return super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as err:
+            raise UsageError(str(err)) from err
 
 
 def exact_args(values: list[str], count: int) -> None:

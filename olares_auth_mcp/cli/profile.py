@@ -10,6 +10,7 @@ from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profi
 from olares_auth_mcp.cli._args import CobraParser, exact_args, no_args, output_format
 from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._table import tabwrite
+from olares_auth_mcp.cli._text import escape, say, say_block
 
 __all__ = ["cmd_list", "cmd_remove", "cmd_use", "render_table"]
 
@@ -29,7 +30,8 @@ def render_table(rows: list[ProfileRow]) -> str:
     lines = [header]
     for row in rows:
         cells = ["*" if row.current else " ", row.name, row.olares_id, str(row.status), row.version]
-        lines.append(cells + ([row.source] if with_source else []))
+        # escaped before the widths are measured, so a name's control characters neither act nor misalign
+        lines.append([escape(cell) for cell in cells + ([row.source] if with_source else [])])
     return tabwrite(lines)
 
 
@@ -58,16 +60,16 @@ def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Te
 
         warning = refresh_version_warning(ctx)
         if warning:
-            print(warning, file=err)
+            say(warning, err)
     config = ctx.store.load()
     rows = profile_rows(config, ctx.vault, now=ctx.clock())
     for row in rows:
         if row.warning:
-            print(row.warning, file=err)
+            say(row.warning, err)
     if args.output == "json":
-        out.write(json.dumps([row_json(row) for row in rows], indent=2) + "\n")
+        say_block(json.dumps([row_json(row) for row in rows], indent=2) + "\n", out)  # ASCII-escaped JSON
     else:
-        out.write(render_table(rows))
+        say_block(render_table(rows), out)
     return 0
 
 
@@ -77,7 +79,7 @@ def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
     args = parser.parse_args(argv)
     exact_args(args.key, 1)
     result = use_profile(ctx.store, args.key[0])
-    print(result.message, file=out)
+    say(result.message, out)
     return 0
 
 
@@ -88,5 +90,5 @@ def cmd_remove(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> in
     exact_args(args.key, 1)
     result = remove_profile(ctx.store, ctx.vault, args.key[0])
     for line in result.lines():
-        print(line, file=out)
+        say(line, out)
     return 0

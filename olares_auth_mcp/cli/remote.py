@@ -14,10 +14,12 @@ from typing import TextIO
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import AuthError, InputError, TOTPRequired, UsageError
+from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.auth.wire import default_http_factory
 from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
 from olares_auth_mcp.cli._context import CliContext
+from olares_auth_mcp.cli._text import escape, escape_json, say, say_block
 
 __all__ = ["cmd_import", "cmd_login", "cmd_whoami", "refresh_version_warning"]
 
@@ -36,8 +38,16 @@ def _common_flags(parser: CobraParser) -> None:
 
 
 def _flags(args: object) -> ProfileFlags:
+    """The flags, with the Olares ID checked by olares-cli's rules (hostname labels) before anything is written.
+
+    Raises:
+        InvalidOlaresID: the ID is not ``name@domain`` made of hostname labels (ours; olares-cli only parses).
+    """
+    olares_id = getattr(args, "olares_id", "")
+    if olares_id:  # an empty ID keeps olares-cli's "--olares-id is required", raised where it checks
+        OlaresID.validated(olares_id)
     return ProfileFlags(
-        olares_id=getattr(args, "olares_id", ""),
+        olares_id=olares_id,
         name=getattr(args, "name", ""),
         auth_url_override=getattr(args, "auth_url_override", ""),
         local_url_prefix=getattr(args, "local_url_prefix", ""),
@@ -54,7 +64,7 @@ def _read_line(stream: TextIO) -> str:
 
 def read_secret_line(prompt: str, stdin: TextIO, stdout: TextIO) -> str:
     """Print ``prompt`` on stdout, read one line with echo off, then print the newline the echo swallowed."""
-    stdout.write(prompt)
+    stdout.write(escape(prompt))
     stdout.flush()
     fd = stdin.fileno()
     saved = termios.tcgetattr(fd)
@@ -92,7 +102,7 @@ def read_password(olares_id: str, from_stdin: bool, stdin: TextIO, stdout: TextI
 def prompt_totp(olares_id: str, stdin: TextIO, stdout: TextIO) -> str:
     if not stdin.isatty():
         raise TOTPRequired(cli=True)
-    stdout.write(f"two-factor code for {olares_id}: ")
+    stdout.write(escape(f"two-factor code for {olares_id}: "))
     stdout.flush()
     try:
         code = _read_line(stdin).strip()
@@ -105,10 +115,10 @@ def prompt_totp(olares_id: str, stdin: TextIO, stdout: TextIO) -> str:
 
 def _print_outcome(lines: list[str], warnings: list[str], out: TextIO, err: TextIO) -> None:
     for line in lines:
-        print(line, file=out)
+        say(line, out)
     out.flush()
     for line in warnings:
-        print(line, file=err)
+        say(line, err)
 
 
 def cmd_login(
@@ -179,10 +189,10 @@ def cmd_whoami(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> in
     output_format(args.output)
     result = account_for(ctx).whoami(refresh=args.refresh)
     if args.output == "json":
-        out.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        say_block(escape_json(json.dumps(result.to_json(), indent=2, ensure_ascii=False)) + "\n", out)
     else:
         for line in result.table_lines():
-            print(line, file=out)
+            say(line, out)
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
-from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileNotFound
+from olares_auth_mcp.auth.errors import ConfigError, NoPreviousProfile, ProfileConflict, ProfileNotFound
 from olares_auth_mcp.auth.paths import Paths
 
 SPEC_EXAMPLE = """{
@@ -184,10 +184,18 @@ def _config(*profiles: Profile, current: str = "", previous: str = "") -> Config
     return Config(current_profile=current, previous_profile=previous, profiles=list(profiles))
 
 
-def test_alias_shadows_an_olares_id() -> None:
-    config = _config(Profile("a@x.y"), Profile("b@x.y", name="a@x.y"))
+def test_an_olares_id_is_never_shadowed_by_another_profiles_alias() -> None:
+    """olares-cli looks aliases up first; an older tool's alias "a@x.y" on b@x.y must not steer to b (R5)."""
+    config = _config(Profile("b@x.y", name="a@x.y"), Profile("a@x.y"), current="a@x.y")
     assert config.find_profile("a@x.y") is config.profiles[1]
-    assert config.find_by_olares_id("a@x.y") is config.profiles[0]
+    assert config.find_by_olares_id("a@x.y") is config.profiles[1]
+    assert config.current() is config.profiles[1]
+
+
+def test_alias_still_resolves_when_it_shadows_nothing() -> None:
+    config = _config(Profile("a@x.y"), Profile("b@x.y", name="bee"), Profile("c@x.y", name="bee"))
+    assert config.find_profile("bee") is config.profiles[1]
+    assert config.find_profile("nobody") is None
 
 
 def test_current_falls_back_to_first_and_stale_pointer_is_none() -> None:
@@ -229,10 +237,64 @@ def test_remove_pointer_fallback(current: str, previous: str, key: str, want_cur
     assert (config.current_profile, config.previous_profile) == (want_current, want_previous)
 
 
-def test_remove_deletes_first_match_by_name_or_id_in_slice_order() -> None:
+def test_remove_by_an_olares_id_removes_that_profile_not_the_one_shadowing_it() -> None:
+    """olares-cli removes the first name-or-ID match (here a@x.y); we remove b@x.y, the profile that is "b@x.y"."""
     config = _config(Profile("a@x.y", name="b@x.y"), Profile("b@x.y"))
     removed = config.remove("b@x.y")
-    assert removed.olares_id == "a@x.y"
+    assert removed.olares_id == "b@x.y"
+    assert [p.olares_id for p in config.profiles] == ["a@x.y"]
+
+
+@pytest.mark.parametrize(
+    ("existing", "new", "message"),
+    [
+        (
+            Profile("alice@olares.com"),
+            Profile("alice_olares.com"),
+            'olaresId "alice_olares.com" would share the token file alice_olares.com.enc with profile '
+            '"alice@olares.com"; they are different IDs, so it is refused',
+        ),
+        (Profile("alice@olares.com"), Profile("alice#olares.com"), "alice_olares.com.enc"),
+        (Profile("alice_olares.com"), Profile("alice@olares.com"), "alice_olares.com.enc"),
+        (Profile("alice@olares.com"), Profile("Alice@olares.com"), "Alice_olares.com.enc"),
+        (
+            Profile("mallory@evil.test", name="alice@olares.com"),
+            Profile("alice@olares.com"),
+            'olaresId "alice@olares.com" is already the name of profile "mallory@evil.test"; '
+            "rename or remove that profile first",
+        ),
+        (
+            Profile("alice@olares.com"),
+            Profile("mallory@evil.test", name="alice@olares.com"),
+            'name "alice@olares.com" is already the Olares ID of profile "alice@olares.com"; choose another --name',
+        ),
+        (
+            Profile("alice@olares.com", name="work"),
+            Profile("mallory@evil.test", name="work"),
+            'name "work" is already the name of profile "alice@olares.com"; choose another --name',
+        ),
+        (Profile("alice@olares.com", name="work"), Profile("bob@olares.com", name="\x1b]52;c;x\x07"), None),
+    ],
+    ids=["at-vs-underscore", "hash", "reverse", "case", "id-is-alias", "alias-is-id", "alias-is-alias", "distinct"],
+)
+def test_one_name_one_profile_one_id_one_file(existing: Profile, new: Profile, message: str | None) -> None:
+    config = _config(existing)
+    if message is None:
+        config.upsert(new)
+        assert len(config.profiles) == 2
+        return
+    with pytest.raises(ProfileConflict) as info:
+        config.upsert(new)
+    assert message in str(info.value)
+    assert config == _config(existing), "nothing changed"
+
+
+def test_existing_profile_may_keep_or_set_its_own_names() -> None:
+    config = _config(Profile("a@x.y", name="work"), Profile("b@x.y"))
+    config.upsert(Profile("a@x.y", name="work", owner_role="owner"))  # re-login keeps its alias
+    config.upsert(Profile("b@x.y", name="b@x.y"))  # an alias equal to its own ID shadows nothing
+    with pytest.raises(ProfileConflict):
+        config.upsert(Profile("b@x.y", name="a@x.y"))
 
 
 def test_remove_last_profile_empties_pointers() -> None:
@@ -253,3 +315,30 @@ def test_lock_file_is_left_in_place(store: ConfigStore, paths: Paths) -> None:
     store.mutate(lambda c: None)
     assert paths.config_lock.exists()
     assert os.stat(paths.config_lock).st_size == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"profiles":[{"olaresId":"a@b.c"}],"x":' + "[" * 500 + "]" * 500 + "}",
+        '{"profiles":[{"olaresId":"a@b.c","name":' + '{"k":' * 500 + "1" + "}" * 500 + "}]}",
+        '{"profiles":[{"olaresId":"a@b.c"}],"pad":"' + "a" * (5 * 2**20) + '"}',
+    ],
+    ids=["nested-500", "nested-in-a-profile", "5MiB"],
+)
+def test_hostile_config_is_a_config_error_not_a_crash(store: ConfigStore, paths: Paths, content: str) -> None:
+    """A key nested 500 deep or a 5 MiB file: a one-line ConfigError for load and mutate; nothing rewritten."""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(content)
+    for action in (store.load, store.snapshot, lambda: store.mutate(lambda c: None)):
+        with pytest.raises(ConfigError) as info:
+            action()
+        assert str(info.value).startswith(f"parse {paths.config_file}: ")
+        assert "\n" not in str(info.value)
+    assert paths.config_file.read_text() == content
+
+
+def test_depth_limit_is_not_fooled_by_brackets_in_strings(store: ConfigStore, paths: Paths) -> None:
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text('{"profiles":[{"olaresId":"a@b.c","name":"' + "[{" * 200 + '\\"]"}]}')
+    assert store.load().profiles[0].name == "[{" * 200 + '"]'

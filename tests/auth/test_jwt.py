@@ -83,3 +83,20 @@ def test_base64_decoder_is_strict_like_go() -> None:
     for bad in ("ab+d", "ab/d", "abcd=", "a", "ab=c"):
         with pytest.raises(JWTError):
             decode_segment(bad)
+
+
+NESTED = '{"exp":4102444800,"x":' + "[" * 600 + "]" * 600 + "}"
+HUGE = '{"exp":4102444800,"pad":"' + "a" * (1024 * 1024) + '"}'
+
+
+@pytest.mark.parametrize("payload", [NESTED, HUGE], ids=["nested-600", "1MB"])
+def test_hostile_payloads_are_typed_errors(payload: str) -> None:
+    """A server-issued token nesting 600 deep or 1 MB long is unreadable (JWTError), never a RecursionError."""
+    with pytest.raises(JWTError, match="^decode jwt payload: "):
+        expires_at(make_jwt(payload=payload))
+
+
+def test_depth_and_size_limits_leave_real_tokens_alone() -> None:
+    shallow = '{"exp":1777127385,"x":' + "[" * 60 + "]" * 60 + "}"
+    assert expires_at(make_jwt(payload=shallow)) == 1777127385
+    assert expires_at(make_jwt(payload='{"exp":1777127385,"pad":"' + "a" * 60_000 + '"}')) == 1777127385

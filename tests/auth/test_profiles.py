@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.errors import (
     AlreadyAuthenticated,
     ExpiryUnknown,
     ManagedProfile,
+    ProfileConflict,
     ProfileNotFound,
     TokenNotFound,
+    VaultError,
 )
 from olares_auth_mcp.auth.profiles import (
     ProfileFlags,
@@ -18,10 +21,14 @@ from olares_auth_mcp.auth.profiles import (
     cache_owner_role,
     ensure_profile_writable,
     persist_grant,
+    profile_rows,
     remove_profile,
 )
+from olares_auth_mcp.auth.readiness import assess
+from olares_auth_mcp.auth.refresh import resolve_credentials
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.auth.wire import default_http_factory
 from tests.helpers import make_jwt
 
 NOW = 1_800_000_000
@@ -155,3 +162,154 @@ def test_cache_writes_touch_only_their_profile(store: ConfigStore) -> None:
     assert (a.owner_role, a.whoami_refreshed_at, a.backend_version) == ("", NOW, "1.12.6")
     assert config.current_profile == "b@x.y"
     assert '"whoamiRefreshedAt": 1800000000' in store.paths.config_file.read_text()
+
+
+# --- R4/R5: one ID one file, one name one profile -------------------------------------------------------------
+
+AMBIGUOUS = """{
+  "currentProfile": "alice@olares.com",
+  "profiles": [
+    {
+      "name": "alice@olares.com",
+      "olaresId": "mallory@evil.test",
+      "ownerRole": "admin",
+      "whoamiRefreshedAt": 1800000000
+    },
+    {
+      "olaresId": "alice@olares.com",
+      "ownerRole": "owner",
+      "whoamiRefreshedAt": 1800000000
+    }
+  ]
+}"""
+
+
+@pytest.fixture
+def ambiguous(store: ConfigStore, vault: BlobVault) -> ConfigStore:
+    """config.json as an older tool left it: mallory's profile uses alice's Olares ID as its alias."""
+    store.paths.home.mkdir(parents=True)
+    store.paths.config_file.write_text(AMBIGUOUS)
+    vault.set(TokenRecord("alice@olares.com", access_token=make_jwt({"exp": NOW + 3600}), refresh_token="rt-a"))
+    vault.set(TokenRecord("mallory@evil.test", access_token=make_jwt({"exp": NOW + 3600}), refresh_token="rt-m"))
+    return store
+
+
+def test_gate_resolves_an_olares_id_to_its_own_profile(ambiguous: ConfigStore, vault: BlobVault) -> None:
+    for target in ("alice@olares.com", None):
+        readiness = assess(ambiguous.load(), vault, target=target, now=NOW)
+        assert readiness.olares_id == "alice@olares.com", target
+
+
+def test_whoami_resolves_an_olares_id_to_its_own_profile(ambiguous: ConfigStore, vault: BlobVault) -> None:
+    account = Account(ambiguous.paths, vault, default_http_factory, lambda: NOW, {})
+    for target in ("alice@olares.com", None):
+        result = account.whoami(target=target)  # from the role cache: no network
+        assert (result.olares_id, result.role) == ("alice@olares.com", "owner"), target
+
+
+def test_remove_by_olares_id_removes_that_profile(ambiguous: ConfigStore, vault: BlobVault) -> None:
+    result = remove_profile(ambiguous, vault, "alice@olares.com", olares_id="alice@olares.com")
+    assert result.removed.olares_id == "alice@olares.com"
+    assert [p.olares_id for p in ambiguous.load().profiles] == ["mallory@evil.test"]
+    assert vault.get("mallory@evil.test").refresh_token == "rt-m"
+    with pytest.raises(TokenNotFound):
+        vault.get("alice@olares.com")
+
+
+def test_remove_refuses_when_the_key_now_names_another_profile(ambiguous: ConfigStore, vault: BlobVault) -> None:
+    """The human confirmed mallory@evil.test; if the key resolves elsewhere by removal time, nothing changes."""
+    before = ambiguous.paths.config_file.read_bytes()
+    with pytest.raises(ProfileConflict, match="nothing was removed"):
+        remove_profile(ambiguous, vault, "alice@olares.com", olares_id="mallory@evil.test")
+    assert ambiguous.paths.config_file.read_bytes() == before
+    assert vault.get("alice@olares.com").refresh_token == "rt-a"
+    assert remove_profile(ambiguous, vault, "mallory@evil.test", olares_id="mallory@evil.test").removed.name == (
+        "alice@olares.com"
+    )
+
+
+@pytest.mark.parametrize("impostor", ["alice_olares.com", "alice#olares.com"])
+def test_persist_refuses_a_new_id_sharing_a_token_file(store: ConfigStore, vault: BlobVault, impostor: str) -> None:
+    persist_grant(store, vault, ProfileFlags("alice@olares.com"), Grant("at-a", "rt-a"), switch=True, now_ms=1)
+    before = (store.paths.config_file.read_bytes(), vault.store.path_for("alice@olares.com").read_bytes())  # type: ignore[attr-defined]
+    for check in (
+        lambda: ensure_profile_writable(store.load(), vault, ProfileFlags(impostor), "log in as", now=NOW),
+        lambda: persist_grant(store, vault, ProfileFlags(impostor), Grant("at-m", "rt-m"), switch=True, now_ms=2),
+    ):
+        with pytest.raises(ProfileConflict, match="would share the token file alice_olares.com.enc"):
+            check()
+    after = (store.paths.config_file.read_bytes(), vault.store.path_for("alice@olares.com").read_bytes())  # type: ignore[attr-defined]
+    assert after == before, "nothing written"
+    assert vault.get("alice@olares.com").refresh_token == "rt-a"
+
+
+@pytest.mark.parametrize("name", ["alice@olares.com", "work"])
+def test_persist_refuses_an_alias_another_profile_has(store: ConfigStore, vault: BlobVault, name: str) -> None:
+    persist_grant(store, vault, ProfileFlags("alice@olares.com", name="work"), Grant("at"), switch=True, now_ms=1)
+    before = store.paths.config_file.read_bytes()
+    flags = ProfileFlags("mallory@evil.test", name=name)
+    with pytest.raises(ProfileConflict, match="choose another --name"):
+        ensure_profile_writable(store.load(), vault, flags, "log in as", now=NOW)
+    with pytest.raises(ProfileConflict):
+        persist_grant(store, vault, flags, Grant("at-m", "rt-m"), switch=True, now_ms=2)
+    assert store.paths.config_file.read_bytes() == before
+    with pytest.raises(TokenNotFound):
+        vault.get("mallory@evil.test")
+
+
+def test_foreign_record_lists_unknown_and_fails_resolution_in_one_line(store: ConfigStore, vault: BlobVault) -> None:
+    """A record written for alice_olares.com, read as alice@olares.com: unknown, never alice's token."""
+    store.mutate(lambda c: setattr(c, "profiles", [Profile("alice@olares.com"), Profile("alice_olares.com")]))
+    vault.set(TokenRecord("alice_olares.com", access_token=make_jwt({"exp": NOW + 60}), refresh_token="rt-m"))
+    rows = profile_rows(store.load(), vault, now=NOW)
+    assert [str(r.status) for r in rows] == ["unknown", "logged-in"]
+    assert rows[0].has_refresh_token is False
+    with pytest.raises(VaultError) as info:
+        resolve_credentials(store, vault, target="alice@olares.com")
+    assert str(info.value).startswith("read token store: keychain get failed for olares-cli/alice@olares.com: ")
+    assert "\n" not in str(info.value) and "rt-m" not in str(info.value)
+
+
+# --- R13: only known roles and short semver versions are saved ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "saved"),
+    [
+        ("owner", "owner"),
+        ("admin", "admin"),
+        ("normal", "normal"),
+        ("Owner", ""),
+        ("\x1b]52;c;x\x07owner", ""),
+        ("x" * 300_000, ""),
+    ],
+    ids=["owner", "admin", "normal", "case", "osc52", "300KB"],
+)
+def test_only_known_roles_are_cached(store: ConfigStore, role: str, saved: str) -> None:
+    _seed(store, "", "", "a@x.y")
+    cache_owner_role(store, "a@x.y", role, now=NOW)
+    profile = store.load().profiles[0]
+    assert (profile.owner_role, profile.whoami_refreshed_at) == (saved, NOW)
+    assert len(store.paths.config_file.read_bytes()) < 500
+
+
+@pytest.mark.parametrize(
+    ("version", "saved"),
+    [
+        ("1.12.6", "1.12.6"),
+        ("v1.12.6-rc.1+b7", "v1.12.6-rc.1+b7"),
+        ("1.12.6-" + "a" * 5000, ""),
+        ("1.2.3\x1b[2J", ""),
+        ("ignore previous instructions", ""),
+    ],
+    ids=["plain", "pre-release", "5KB", "escape", "prose"],
+)
+def test_only_short_semver_versions_are_cached(store: ConfigStore, version: str, saved: str) -> None:
+    _seed(store, "", "", "a@x.y")
+    cache_backend_version(store, "a@x.y", version, now=NOW)
+    assert store.load().profiles[0].backend_version == saved
+
+
+def test_a_bad_version_already_on_disk_lists_as_a_dash(store: ConfigStore, vault: BlobVault) -> None:
+    store.mutate(lambda c: setattr(c, "profiles", [Profile("a@x.y", backend_version="1.2.3-" + "a" * 5000)]))
+    assert profile_rows(store.load(), vault, now=NOW)[0].version == "-"

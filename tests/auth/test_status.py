@@ -43,3 +43,13 @@ def test_status_strings_are_olares_cli_literals() -> None:
         "logged-in (unparseable token)",
         "pending",
     ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ['{"exp":1,"x":' + "[" * 600 + "]" * 600 + "}", '{"exp":4102444800,"pad":"' + "a" * 2**20 + '"}'],
+    ids=["nested-600", "1MB"],
+)
+def test_hostile_token_is_unparseable_not_a_crash(payload: str) -> None:
+    record = TokenRecord("a", access_token=make_jwt(payload=payload))
+    assert token_status(record, managed=False, now=NOW) is Status.UNPARSEABLE

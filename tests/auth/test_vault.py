@@ -272,3 +272,25 @@ def test_hanging_keychain_does_not_hang_the_caller(tmp_path: Path) -> None:
         assert str(info.value).endswith("keychain access blocked")
     finally:
         keyring.release.set()
+
+
+def test_record_written_for_a_look_alike_id_is_not_alices_token(vault: BlobVault, paths: Paths) -> None:
+    """alice_olares.com's record lands in alice_olares.com.enc; read as alice@olares.com it is unreadable."""
+    vault.set(TokenRecord("alice_olares.com", access_token="at-mallory", refresh_token="rt-mallory"))
+    assert (paths.keychain_dir / "alice_olares.com.enc").exists()
+    with pytest.raises(VaultError) as info:
+        vault.get("alice@olares.com")
+    assert str(info.value) == (
+        'keychain get failed for olares-cli/alice@olares.com: the stored record is for olaresId "alice_olares.com", '
+        "not this one (two IDs share one token file)"
+    )
+    assert vault.get("alice_olares.com").access_token == "at-mallory"
+
+
+def test_record_without_olares_id_still_reads_as_the_asked_id(vault: BlobVault, paths: Paths) -> None:
+    """olares-cli fills a missing olaresId with the requested one; only a *different* stored ID is refused."""
+    key = os.urandom(32)
+    paths.keychain_dir.mkdir(parents=True)
+    (paths.keychain_dir / "master.key").write_bytes(key)
+    (paths.keychain_dir / "alice_olares.com.enc").write_bytes(_olares_cli_blob(key, b'{"accessToken":"at"}'))
+    assert vault.get("alice@olares.com").access_token == "at"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from olares_auth_mcp.auth.errors import TokenNotFound
+from olares_auth_mcp.auth.errors import ForeignRecord, TokenNotFound, VaultError
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
 
@@ -62,6 +62,23 @@ def check_purge_removes_everything(vault: TokenVault) -> None:
     assert vault.get(RECORD.olares_id) == RECORD
 
 
+def check_record_of_another_id_is_unreadable(vault: TokenVault) -> None:
+    """A blob stored under one ID whose record names another is an error, never that other ID's token."""
+    store = vault.store  # type: ignore[attr-defined]  # every backend here is a BlobVault
+    foreign = TokenRecord("alice_olares.com", access_token="at-x", refresh_token="rt-x")
+    store.put_blob(RECORD.olares_id, foreign.to_json().encode())
+    with pytest.raises(VaultError) as info:
+        vault.get(RECORD.olares_id)
+    assert not isinstance(info.value, TokenNotFound)
+    assert isinstance(info.value.__cause__, ForeignRecord)
+    assert "at-x" not in str(info.value) and "rt-x" not in str(info.value)
+    with pytest.raises(VaultError):
+        vault.delete(RECORD.olares_id)  # delete reads first: the foreign record is left alone
+    with pytest.raises(VaultError):
+        vault.mark_invalidated(RECORD.olares_id, 5)
+    assert store.get_blob(RECORD.olares_id) == foreign.to_json().encode()
+
+
 CONTRACT = [
     check_round_trip,
     check_missing_is_token_not_found,
@@ -69,4 +86,5 @@ CONTRACT = [
     check_delete_then_get,
     check_accounts_are_independent,
     check_purge_removes_everything,
+    check_record_of_another_id_is_unreadable,
 ]

@@ -190,6 +190,11 @@ def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
     ("args", "extra_env", "error"),
     [
         (("--olares-id", ALICE), {}, "Error: --refresh-token is required\n"),
+        (
+            ("--olares-id", ALICE, "--refresh-token", "-x"),
+            {},
+            "Error: argument --refresh-token: expected one argument\n",
+        ),
         ((), {}, "Error: --refresh-token is required\n"),
         (
             ("--olares-id", ALICE, "--refresh-token-env", "MISSING"),
@@ -251,3 +256,92 @@ def test_import_through_a_pty(env, olares_sim, vault) -> None:
     ]
     assert refresh not in output
     assert vault.get(ALICE).refresh_token and olares_sim.hits("/api/refresh") == 1
+
+
+# --- trust boundary: IDs, names and server strings ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("olares_id", "reason"),
+    [
+        ("alice_olares.com", "write it in full, as name@domain"),
+        ("alice#x@olares.com", "the name and each part of the domain must be letters, digits and inner hyphens"),
+        ("two-factor code for b@olares.com", "the name and each part"),
+        ("alice@olares.com\x1b]52;c;aGk=\x07", "the name and each part"),
+    ],
+)
+def test_login_and_import_refuse_an_invalid_olares_id_before_anything(env, paths, olares_sim, olares_id, reason):
+    """olares-cli's rule (hostname labels) is checked before a password is read or a token sent (R4)."""
+    for args, stdin in (
+        (("login", "--olares-id", olares_id, "--password-stdin"), ALICE_PASSWORD + "\n"),
+        (("import", "--olares-id", olares_id, "--refresh-token", "rt-x"), None),
+    ):
+        result = run(env, *args, stdin=stdin)
+        assert result.returncode == 1
+        assert result.stderr.startswith("Error: olaresId ") and reason in result.stderr
+        assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert olares_sim.hits("/api/firstfactor") == 0 and olares_sim.hits("/api/refresh") == 0
+    assert not paths.config_file.exists()
+
+
+@pytest.mark.parametrize("name", [ALICE, "work"])
+def test_an_alias_another_profile_has_is_refused_before_anything(env, paths, olares_sim, vault, name) -> None:
+    """One name, one profile (R5): login/import with --name equal to another profile's ID or alias writes nothing."""
+    login = ("login", "--olares-id", ALICE, "--name", "work", "--password-stdin")
+    assert run(env, *login, stdin=ALICE_PASSWORD + "\n").returncode == 0
+    before = paths.config_file.read_bytes()
+    olares_sim.reset_counters()
+    _, refresh = olares_sim.issue_tokens(BOB)
+    for args, stdin in (
+        (("login", "--olares-id", BOB, "--name", name, "--password-stdin"), BOB_PASSWORD + "\n"),
+        (("import", "--olares-id", BOB, "--name", name, "--refresh-token-env", "RT"), None),
+    ):
+        result = run({**env, "RT": refresh}, *args, stdin=stdin)
+        assert result.returncode == 1
+        assert result.stderr == (
+            f'Error: name "{name}" is already the {"Olares ID" if name == ALICE else "name"} of profile '
+            f'"{ALICE}"; choose another --name\n'
+        )
+    assert olares_sim.hits("/api/firstfactor") == 0 and olares_sim.hits("/api/refresh") == 0
+    assert paths.config_file.read_bytes() == before
+    with pytest.raises(TokenNotFound):
+        vault.get(BOB)
+
+
+EVIL_ROLE = "\x1b]52;c;aGVsbG8=\x07owner\u202e"
+EVIL_VERSION = "1.12.6-" + "a" * 5000
+
+
+@pytest.fixture
+def hostile_sim():
+    """An Olares-like server whose user-info role and osVersion are hostile strings."""
+    from olares_auth_mcp.sim import Simulator, SimUser
+
+    sim = Simulator([SimUser(ALICE, ALICE_PASSWORD, owner_role=EVIL_ROLE)], os_version=EVIL_VERSION)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def test_hostile_role_and_version_are_never_saved_or_printed_raw(paths, store, hostile_sim) -> None:
+    """R13: a role outside owner/admin/normal and a 5 KB version are not cached; whoami says (unknown)."""
+    env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=hostile_sim.url)
+    login = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n")
+    assert login.returncode == 0, login.stderr
+    assert "role:" not in login.stdout
+    profile = store.load().profiles[0]
+    assert (profile.owner_role, profile.backend_version) == ("", "")
+    text = paths.config_file.read_text()
+    assert "ownerRole" not in text and "backendVersion" not in text and "aaaa" not in text
+    whoami = run(env, "whoami")
+    assert whoami.returncode == 0, whoami.stderr
+    assert whoami.stdout.splitlines()[0] == f"{ALICE} — (unknown)"
+    as_json = run(env, "whoami", "-o", "json")
+    assert "role" not in json.loads(as_json.stdout)
+    listing = run(env, "list", "--refresh-version")
+    assert "\x1b" not in listing.stdout + listing.stderr
+    assert listing.stderr.startswith("warning: could not refresh backend version for the current profile: ")
+    assert len(listing.stderr) < 300
+    assert "backendVersion" not in paths.config_file.read_text()

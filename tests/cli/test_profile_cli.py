@@ -149,3 +149,55 @@ def test_remove_prints_olares_cli_lines(seeded: Paths) -> None:
     result = run(seeded, "remove", "alice@olares.com")
     assert result.stdout == "removed profile alice@olares.com (alice@olares.com)\ncurrent profile is now: bob\n"
     assert not (seeded.keychain_dir / "alice_olares.com.enc").exists()
+
+
+def test_hostile_token_spoils_only_its_own_row(seeded: Paths, vault: BlobVault) -> None:
+    """A token nesting 600 deep (a hostile server's grant) lists as unparseable; the other profiles still list."""
+    nested = '{"exp":1,"x":' + "[" * 600 + "]" * 600 + "}"
+    vault.set(TokenRecord("bob@olares.com", access_token=make_jwt(payload=nested), refresh_token="rt"))
+    result = run(seeded, "list")
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert "logged-in  " in lines[1] and lines[1].startswith("*   alice@olares.com")
+    assert "logged-in (unparseable token)" in lines[2]
+    rows = json.loads(run(seeded, "list", "-o", "json").stdout)
+    assert [row["status"] for row in rows] == ["logged-in", "logged-in (unparseable token)"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"profiles":[],"x":' + "[" * 500 + "]" * 500 + "}", '{"pad":"' + "a" * (5 * 2**20) + '"}'],
+    ids=["nested-500", "5MiB"],
+)
+def test_hostile_config_is_one_error_line(seeded: Paths, content: str) -> None:
+    (seeded.home / "config.json").write_text(content)
+    result = run(seeded, "list")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: parse {seeded.home / 'config.json'}: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"
+
+
+def test_alias_with_an_osc52_sequence_prints_escaped(seeded: Paths) -> None:
+    """An alias an older tool saved with an OSC 52 clipboard write, C1 CSI and bidi characters prints as escapes."""
+    config = (seeded.home / "config.json").read_text()
+    evil = f"{OSC52}bob\u202e\u200b\x9b2J"
+    (seeded.home / "config.json").write_text(config.replace('"name": "bob"', f'"name": {json.dumps(evil)}'))
+    for args in (("list",), ("list", "-o", "json"), ("use", evil), ("remove", evil)):
+        result = run(seeded, *args)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout + result.stderr
+        for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\u200b"):
+            assert raw not in out, (args, raw)
+        if args == ("list",):
+            assert "\\x1b]52;c;aGVsbG8=\\x07bob\\u202e\\u200b\\x9b2J" in result.stdout
+    assert run(seeded, "list").stdout.splitlines()[1].startswith("*   alice@olares.com")
+
+
+def test_error_messages_print_escaped(seeded: Paths) -> None:
+    result = run(seeded, "use", f"ghost{OSC52}\u202e")
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert result.stderr == 'Error: profile "ghost\\x1b]52;c;aGVsbG8=\\x07\\u202e" not found\n'

@@ -4,13 +4,17 @@ A backend only moves opaque blobs (``BlobStore``); ``BlobVault`` turns them
 into ``TokenRecord``s with olares-cli's semantics: ``set`` clears
 ``invalidatedAt``, ``mark_invalidated`` is a read-modify-write, ``delete``
 reads first (so it reports ``token not found`` and fails on a corrupt blob).
+
+Ours: a record whose stored ``olaresId`` differs from the one asked for is
+unreadable (``ForeignRecord``), never a token: file backends share one file
+between IDs that differ only in characters the file name replaces.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from olares_auth_mcp.auth.errors import TokenNotFound, VaultError
+from olares_auth_mcp.auth.errors import ForeignRecord, TokenNotFound, VaultError
 from olares_auth_mcp.auth.tokens import TokenRecord
 
 __all__ = ["BlobStore", "BlobVault", "TokenVault"]
@@ -78,7 +82,11 @@ class BlobVault:
             raise _wrap("get", olares_id, err) from err
         if blob is None:
             raise TokenNotFound
-        return TokenRecord.from_json(blob, olares_id)
+        record = TokenRecord.from_json(blob, olares_id)
+        if record.olares_id != olares_id:
+            foreign = ForeignRecord(olares_id, record.olares_id)
+            raise _wrap("get", olares_id, foreign) from foreign
+        return record
 
     def set(self, record: TokenRecord) -> None:
         try:

@@ -142,3 +142,28 @@ class EncryptedFileStore:
         self.keys.purge()
         if self.directory.exists():
             shutil.rmtree(self.directory)
+
+    def loose_files(self) -> list[tuple[Path, str]]:
+        """Ours: key material (``master.key``, ``master.key.file``, ``*.enc``) that group or others can
+        access, or that another user owns, each with the reason. olares-cli reads such files anyway,
+        so this is for a warning, never a refusal.
+        """
+        found = []
+        me = os.geteuid()
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return []
+        for entry in sorted(entries, key=lambda e: e.name):
+            if not (entry.name.endswith(".enc") or entry.name in ("master.key", "master.key.file")):
+                continue
+            try:
+                st = entry.stat()  # follows a symlink, as every reader does
+            except OSError:
+                continue
+            path = Path(entry.path)
+            if st.st_uid != me:
+                found.append((path, f"is owned by uid {st.st_uid}, not by you (uid {me})"))
+            elif st.st_mode & 0o077:
+                found.append((path, f"is accessible to other users (mode {st.st_mode & 0o777:04o})"))
+        return found
