@@ -203,13 +203,16 @@ class Config:
             self.current_profile = new
         return target
 
-    def remove(self, key: str) -> Profile:
+    def remove(self, key: str, *, by_olares_id: bool = False) -> Profile:
         """Remove the first profile whose alias or Olares ID is ``key`` and repair the pointers (§9.2).
+
+        ``by_olares_id=True`` matches the Olares ID only, so another profile's alias can never be hit.
 
         Raises:
             ProfileNotFound: nothing matched.
         """
-        index = next((i for i, p in enumerate(self.profiles) if p.refers_to(key)), None)
+        hits = (i for i, p in enumerate(self.profiles) if (p.olares_id == key if by_olares_id else p.refers_to(key)))
+        index = next(hits, None)
         if index is None:
             raise ProfileNotFound(key)
         removed = self.profiles.pop(index)

@@ -147,10 +147,11 @@ class RemoveResult:
         return out
 
 
-def remove_profile(store: ConfigStore, vault: TokenVault, key: str) -> RemoveResult:
+def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, by_olares_id: bool = False) -> RemoveResult:
     """``profile remove <key>``: config first, then the token; purge the vault after the last profile.
 
-    A managed profile is refused before anything is written.
+    A managed profile is refused before anything is written. ``by_olares_id=True`` removes exactly
+    the profile with that Olares ID (the one a human confirmed), never one whose alias is ``key``.
 
     Raises:
         ProfileNotFound: nothing matches ``key``.
@@ -158,10 +159,10 @@ def remove_profile(store: ConfigStore, vault: TokenVault, key: str) -> RemoveRes
     """
 
     def change(config: Config) -> tuple[Profile, str, int]:
-        target = config.find_profile(key)
+        target = config.find_by_olares_id(key) if by_olares_id else config.find_profile(key)
         if target is not None and target.managed:
             raise ManagedProfile("remove", target.olares_id, target.app_name)
-        removed = config.remove(key)
+        removed = config.remove(key, by_olares_id=by_olares_id)
         return removed, config.current_profile, len(config.profiles)
 
     removed, current, remaining = store.mutate(change)

@@ -46,13 +46,19 @@ class LoginView:
 
 
 class LoginSession:
-    """One login: its id, the Olares ID it is for, its deadline and the process driving it."""
+    """One login: its id, the Olares ID it is for, its deadline and the process driving it.
 
-    def __init__(self, login_id: str, olares_id: str, process: LoginProcess, expires_at: float) -> None:
+    ``auth_host`` is where the password goes (``auth.alice.olares.com``), for the page to show.
+    """
+
+    def __init__(
+        self, login_id: str, olares_id: str, process: LoginProcess, expires_at: float, *, auth_host: str = ""
+    ) -> None:
         self.login_id = login_id
         self.olares_id = olares_id
         self.process = process
         self.expires_at = expires_at
+        self.auth_host = auth_host
 
     @property
     def state(self) -> LoginState:
@@ -119,8 +125,10 @@ class LoginManager:
 
     # -- lifecycle of one login ---------------------------------------------------------------------------
 
-    def start(self, argv: Sequence[str], env: Mapping[str, str], olares_id: str) -> LoginSession:
-        """Start the login program ``argv`` with exactly ``env`` for ``olares_id``.
+    def start(
+        self, argv: Sequence[str], env: Mapping[str, str], olares_id: str, *, auth_host: str = ""
+    ) -> LoginSession:
+        """Start the login program ``argv`` with exactly ``env`` for ``olares_id`` (password to ``auth_host``).
 
         Raises:
             TooManyLogins: ``max_sessions`` logins are already in progress.
@@ -142,7 +150,7 @@ class LoginManager:
                 term_grace=self._term_grace,
             )
             login_id = secrets.token_urlsafe(16)
-            session = LoginSession(login_id, olares_id, process, self._clock() + self._ttl)
+            session = LoginSession(login_id, olares_id, process, self._clock() + self._ttl, auth_host=auth_host)
             self._sessions[login_id] = session
             self._forget_old_finished()
             self._start_sweeper()
