@@ -3,8 +3,11 @@
 The login runs in a pty (``login``), parked at its password prompt. The human types the
 password on a one-time loopback page whose URL reaches them by URL-mode elicitation
 (``ctx.elicit_url`` on 2025-11-25 connections, a hand-built ``InputRequiredResult`` on
-2026-07-28 ones) or, when the client cannot elicit URLs, in the result for the agent to
-show. Form-mode elicitation is never used for a secret. Success is read from the
+2026-07-28 ones) or, only when the client cannot elicit URLs, in the result for the agent to
+show: once the client has shown it, no result carries it. The message names the auth host the
+password goes to, which the Olares ID and the profile's own settings decide, never an argument.
+A start_login that is cancelled or fails ends its login and spends its page token. Form-mode
+elicitation is never used for a secret. Success is read from the
 process's exit and the store, never from anything the model says.
 """
 
@@ -47,7 +50,8 @@ class LoginStatusResult(BaseModel):
     )
     prompt: str | None = Field(description="The prompt the login program shows now")
     secret_entry_url: str | None = Field(
-        description="One-time loopback page where the human types the password / code; show it to the human"
+        description="One-time loopback page where the human types the password / code; set only when the client "
+        "could not show it (url_delivery=result): then show it to the human"
     )
     url_delivery: Delivery = Field(description="How the URL reached the human: by the client (elicitation) or here")
     next_step: str
