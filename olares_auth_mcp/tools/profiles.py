@@ -188,7 +188,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 return answer
             if not answer.yes:
                 raise ToolError(answer.refusal("Not removed"))
-            result = remove_profile(account.store, deps.vault, target.olares_id, by_olares_id=True)
+            olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
+            result = await anyio.to_thread.run_sync(
+                lambda: remove_profile(account.store, deps.vault, olares_id, by_olares_id=True)
+            )
             return ProfileRemoveResult(
                 removed=result.removed.display_name,
                 olares_id=result.removed.olares_id,
@@ -219,7 +222,9 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         arguments = {"olares_id": olares_id, "refresh_token_env": refresh_token_env, "name": name, "switch": switch}
 
         async def call() -> ProfileImportResult | InputRequiredResult:
-            plan = prepare_agent_import(account, olares_id, name, refresh_token_env)
+            plan = await anyio.to_thread.run_sync(
+                lambda: prepare_agent_import(account, olares_id, name, refresh_token_env)
+            )
             if plan.existing is None:
                 command = (
                     f"olares-auth-mcp profile import --olares-id {plan.flags.olares_id} "
