@@ -61,11 +61,12 @@ class LoginStatusResult(BaseModel):
     profile_status: str | None = Field(description="The profile's status in the store after the login ended")
 
 
-def _next_step(state: LoginState, delivery: Delivery, login_id: str) -> str:
+def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: str = "") -> str:
     wait = f"call login_status(login_id={login_id!r}, wait_seconds=60)"
     if state is LoginState.AWAITING_PASSWORD:
         where = "on the page the client opened" if delivery == "elicitation" else "on secret_entry_url (show it)"
-        return f"The human types the password {where} — never in chat. Then {wait}."
+        goes = f" (it goes to {auth_host})" if auth_host else ""
+        return f"The human types the password {where}{goes} — never in chat. Then {wait}."
     if state is LoginState.AWAITING_TOTP:
         return (
             "The login asks for the two-factor code: the human types it on the same page, or tells you the 6-8 "
@@ -110,7 +111,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
             prompt=snap.prompt or None,
             secret_entry_url=url,
             url_delivery=delivery,
-            next_step=_next_step(snap.state, delivery, session.login_id),
+            next_step=_next_step(snap.state, delivery, session.login_id, session.auth_host),
             output=session.output,
             exit_code=session.exit_code,
             error=snap.error,

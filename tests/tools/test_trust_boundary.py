@@ -140,6 +140,13 @@ async def test_a_humans_settings_on_disk_decide_the_host_shown(deps, era, paths)
     assert "your password goes to auth.dev.alice.olares.com" in human.url_messages[0]
 
 
+async def test_without_elicitation_the_result_names_the_host(connect) -> None:
+    async with connect() as client:
+        started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        await client.call_tool("login_cancel", {"login_id": started["login_id"]})
+    assert started["url_delivery"] == "result" and "(it goes to auth.alice.olares.com)" in started["next_step"]
+
+
 # --- R12: IDs and aliases a human can read -----------------------------------------------------------------
 
 
