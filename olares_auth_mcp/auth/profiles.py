@@ -201,7 +201,7 @@ def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, olares_id
             )
         if target.managed:
             raise ManagedProfile("remove", target.olares_id, target.app_name)
-        removed = config.remove(key)
+        removed = config.remove(target.olares_id)  # exactly the profile resolved (and shown) above
         return removed, config.current_profile, len(config.profiles)
 
     removed, current, remaining = store.mutate(change)

@@ -66,6 +66,7 @@ class LoginSession:
         self.auth_host: str = auth_host
         self.process = process
         self.expires_at = expires_at
+        self.auth_host = auth_host
 
     @property
     def state(self) -> LoginState:

@@ -3,8 +3,11 @@
 The login runs in a pty (``login``), parked at its password prompt. The human types the
 password on a one-time loopback page whose URL reaches them by URL-mode elicitation
 (``ctx.elicit_url`` on 2025-11-25 connections, a hand-built ``InputRequiredResult`` on
-2026-07-28 ones) or, when the client cannot elicit URLs, in the result for the agent to
-show. Form-mode elicitation is never used for a secret. Success is read from the
+2026-07-28 ones) or, only when the client cannot elicit URLs, in the result for the agent to
+show: once the client has shown it, no result carries it. The message names the auth host the
+password goes to, which the Olares ID and the profile's own settings decide, never an argument.
+A start_login that is cancelled or fails ends its login and spends its page token. Form-mode
+elicitation is never used for a secret. Success is read from the
 process's exit and the store, never from anything the model says.
 """
 
@@ -20,10 +23,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequiredResult
 from pydantic import BaseModel, Field
 
+from olares_auth_mcp.auth.boundary import prepare_agent_login
 from olares_auth_mcp.auth.errors import AlreadyAuthenticated, ExpiryUnknown
-from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.auth.readiness import assess
 from olares_auth_mcp.login import LoginSession, LoginState
+from olares_auth_mcp.login.errors import LoginNotFound
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import Guard
@@ -46,7 +50,8 @@ class LoginStatusResult(BaseModel):
     )
     prompt: str | None = Field(description="The prompt the login program shows now")
     secret_entry_url: str | None = Field(
-        description="One-time loopback page where the human types the password / code; show it to the human"
+        description="One-time loopback page where the human types the password / code; set only when the client "
+        "could not show it (url_delivery=result): then show it to the human"
     )
     url_delivery: Delivery = Field(description="How the URL reached the human: by the client (elicitation) or here")
     next_step: str
@@ -56,11 +61,12 @@ class LoginStatusResult(BaseModel):
     profile_status: str | None = Field(description="The profile's status in the store after the login ended")
 
 
-def _next_step(state: LoginState, delivery: Delivery, login_id: str) -> str:
+def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: str = "") -> str:
     wait = f"call login_status(login_id={login_id!r}, wait_seconds=60)"
     if state is LoginState.AWAITING_PASSWORD:
         where = "on the page the client opened" if delivery == "elicitation" else "on secret_entry_url (show it)"
-        return f"The human types the password {where} — never in chat. Then {wait}."
+        goes = f" (it goes to {auth_host})" if auth_host else ""
+        return f"The human types the password {where}{goes} — never in chat. Then {wait}."
     if state is LoginState.AWAITING_TOTP:
         return (
             "The login asks for the two-factor code: the human types it on the same page, or tells you the 6-8 "
@@ -80,13 +86,20 @@ def _next_step(state: LoginState, delivery: Delivery, login_id: str) -> str:
 def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService) -> None:
     manager = service.manager
 
-    def view(session: LoginSession, delivery: Delivery) -> LoginStatusResult:
+    # Logins whose page URL went to the human by elicitation: the model never gets that URL (it does not need it).
+    elicited: set[str] = set()
+
+    def view(session: LoginSession) -> LoginStatusResult:
         snap = session.view()
         url = None
-        if snap.state.is_awaiting and snap.state is not LoginState.AWAITING_INPUT:
-            url = service.registry.url_for(session.login_id)
-        elif snap.state.is_final:
+        delivery: Delivery = "none"
+        if snap.state.is_final:
             service.registry.spend(session.login_id)
+            elicited.discard(session.login_id)
+        elif session.login_id in elicited:
+            delivery = "elicitation"
+        elif snap.state.is_awaiting and snap.state is not LoginState.AWAITING_INPUT:
+            url, delivery = service.registry.url_for(session.login_id), "result"
         profile_status = None
         if snap.state.is_final:
             readiness = assess(deps.account.store.load(), deps.vault, target=session.olares_id, now=deps.clock())
@@ -97,13 +110,24 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
             state=str(snap.state),
             prompt=snap.prompt or None,
             secret_entry_url=url,
-            url_delivery=delivery if url else "none",
-            next_step=_next_step(snap.state, delivery, session.login_id),
+            url_delivery=delivery,
+            next_step=_next_step(snap.state, delivery, session.login_id, session.auth_host),
             output=session.output,
             exit_code=session.exit_code,
             error=snap.error,
             profile_status=profile_status,
         )
+
+    async def end(login_id: str) -> None:
+        """Cancel the login and spend its page token; runs to the end even when the call is being cancelled."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await anyio.to_thread.run_sync(manager.cancel, login_id)
+            except LoginNotFound:
+                pass  # already forgotten: nothing left to stop
+            finally:
+                service.registry.spend(login_id)
+                elicited.discard(login_id)
 
     def url_capable(ctx: Context) -> bool:
         caps = ctx.client_capabilities
@@ -114,11 +138,13 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         service.page_base_url()
         url = service.registry.url_for(session.login_id)
         if not url_capable(ctx):
-            return view(session, "result")
+            return view(session)
         message = (
-            f"Log in to Olares as {session.olares_id}: open this page on this computer and type the password "
-            "there. It is sent straight to the login program; the assistant never sees it."
+            f"Log in to Olares as {session.olares_id} — your password goes to {session.auth_host}. Open this page "
+            "on this computer and type the password there. It is sent straight to the login program; the "
+            "assistant never sees it."
         )
+        elicited.add(session.login_id)  # from here on the URL is the client's to show the human, never the model's
         if ctx.protocol_version == "2026-07-28":
             params = ElicitRequestURLParams(message=message, url=url)
             return InputRequiredResult(
@@ -131,10 +157,10 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
     async def after_consent(login_id: str, action: str) -> LoginStatusResult:
         session = manager.get(login_id)
         if action == "accept":
-            return view(session, "elicitation")
-        await anyio.to_thread.run_sync(manager.cancel, login_id)
-        service.registry.spend(login_id)
-        result = view(session, "none")
+            elicited.add(login_id)
+            return view(session)
+        await end(login_id)
+        result = view(session)
         result.next_step = f"The human chose {action} instead of opening the login page; the login was cancelled."
         return result
 
@@ -143,25 +169,17 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         olares_id: str,
         ctx: Context,
         name: str | None = None,
-        auth_url_override: str | None = None,
-        local_url_prefix: str | None = None,
-        insecure_skip_verify: bool = False,
         no_switch: bool = False,
     ) -> LoginStatusResult | InputRequiredResult:
         """Start an interactive Olares login for the human, without the password passing through you.
 
-        Runs the gate first (a still-valid token: nothing to do). Otherwise starts `profile login` in the
-        background, parked at its password prompt, and gets a one-time secret-entry page to the human.
-        Then poll login_status. A TOTP code may be relayed with login_submit_totp.
+        olares_id is the full ID (name@domain). Runs the gate first (a still-valid token: nothing to do).
+        Otherwise starts `profile login` in the background, parked at its password prompt, and gets a
+        one-time secret-entry page to the human, which names the auth host the password goes to. Where it
+        goes is decided by the Olares ID and the profile's own settings, never by an argument. Then poll
+        login_status. A TOTP code may be relayed with login_submit_totp.
         """
-        arguments = {
-            "olares_id": olares_id,
-            "name": name,
-            "auth_url_override": auth_url_override,
-            "local_url_prefix": local_url_prefix,
-            "insecure_skip_verify": insecure_skip_verify,
-            "no_switch": no_switch,
-        }
+        arguments = {"olares_id": olares_id, "name": name, "no_switch": no_switch}
 
         async def call() -> LoginStatusResult | InputRequiredResult:
             state = ctx.request_state or ""
@@ -169,9 +187,8 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 answer = (ctx.input_responses or {}).get("secret_entry")
                 action = answer.action if isinstance(answer, ElicitResult) else "cancel"
                 return await after_consent(state.removeprefix(STATE_PREFIX), action)
-            flags = ProfileFlags.of(olares_id, name, auth_url_override, local_url_prefix, insecure_skip_verify)
             try:
-                deps.account.check_writable(flags, "log in as")
+                plan = prepare_agent_login(deps.account, olares_id, name)
             except (AlreadyAuthenticated, ExpiryUnknown) as err:
                 return LoginStatusResult(
                     login_id=None,
@@ -186,11 +203,19 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                     error=str(err),
                     profile_status="logged-in",
                 )
-            session = manager.start(service.argv(flags, no_switch=no_switch), service.child_env(), olares_id)
-            await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
-            if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
-                return await deliver(session, ctx)
-            return view(session, "none")
+            for older in manager.sessions():  # a new login for the same ID supersedes an abandoned one
+                if older.olares_id == plan.flags.olares_id and not older.state.is_final:
+                    await end(older.login_id)
+            argv = service.argv(plan.flags, no_switch=no_switch)
+            session = manager.start(argv, service.child_env(), plan.flags.olares_id, auth_host=plan.destination_host)
+            try:
+                await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
+                if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
+                    return await deliver(session, ctx)
+                return view(session)
+            except BaseException:  # cancelled (e.g. while the elicitation was pending) or failed: end the login
+                await end(session.login_id)
+                raise
 
         return await guard.arun("start_login", arguments, call, profile=olares_id)
 
@@ -222,7 +247,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 await ctx.report_progress(
                     min(time.monotonic() - started, wait_seconds), wait_seconds, f"login {session.state}"
                 )
-            return view(manager.get(login_id), "none")
+            return view(manager.get(login_id))
 
         return await guard.arun("login_status", {"login_id": login_id, "wait_seconds": wait_seconds}, call)
 
@@ -251,7 +276,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
             deadline = time.monotonic() + SETTLE_TIMEOUT
             while session.state in (LoginState.VERIFYING, LoginState.STARTING) and time.monotonic() < deadline:
                 await anyio.to_thread.run_sync(session.wait_for_change, deadline - time.monotonic())
-            return view(session, "none")
+            return view(session)
 
         # the code never reaches the audit log: it is replaced before the guard sees the arguments
         return await guard.arun("login_submit_totp", {"login_id": login_id, "code": "[code]"}, call)
@@ -261,8 +286,7 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         """Stop a login: the process ends and its secret-entry page stops working."""
 
         async def call() -> LoginStatusResult:
-            await anyio.to_thread.run_sync(manager.cancel, login_id)
-            service.registry.spend(login_id)
-            return view(manager.get(login_id), "none")
+            await end(login_id)
+            return view(manager.get(login_id))
 
         return await guard.arun("login_cancel", {"login_id": login_id}, call)

@@ -4,29 +4,30 @@ Each tool validates, makes one call into ``auth``, and shapes a pydantic result;
 ``Guard.run`` does the rest (secret refusal, error mapping, redaction, audit).
 """
 
-# No `from __future__ import annotations` here: the SDK reads tool signatures at registration, and
-# `Resolve(confirm_removal)` names a closure that string annotations could not resolve later.
+# No `from __future__ import annotations` here: the SDK reads tool signatures (Context) at registration.
 
-import re
 from dataclasses import replace
 from typing import Annotated
 
 import anyio.to_thread
 from mcp.server import MCPServer
-from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.types import InputRequiredResult, ToolAnnotations
+from pydantic import Field
 
+from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, prepare_agent_import, run_agent_import
 from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.errors import (
     AuthError,
+    ManagedProfile,
     ProfileNotFound,
 )
-from olares_auth_mcp.auth.profiles import ProfileFlags, ProfileRow, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
 from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
 from olares_auth_mcp.cli.profile import render_table
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._ask import ask_yes_no, can_ask_form
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.models import (
     ErrorExplanation,
@@ -42,7 +43,6 @@ from olares_auth_mcp.tools.models import (
 
 __all__ = ["hints", "register_profile_tools", "rows_json"]
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 NETWORK_CONCURRENCY = 8
 """Tool calls that wait on a server at once; the others queue without holding a worker thread, so the
 default thread pool (local tools, the SDK's sync tools) always has room."""
@@ -87,16 +87,6 @@ def _readiness_model(readiness: Readiness) -> ReadinessResult:
         expires_in_seconds=readiness.expires_in_seconds,
         hints=readiness.hints,
     )
-
-
-class RemoveConfirmation(BaseModel):
-    confirm: bool = Field(description="Yes: remove the profile and delete its stored token")
-
-
-class CannotAsk(BaseModel):
-    """What the removal resolver returns when no human can be asked (the tool then refuses)."""
-
-    why: str
 
 
 def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
@@ -184,51 +174,38 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
 
         return guard.run("profile_use", {"profile": profile}, call, profile=profile, stores_tokens=False)
 
-    def confirm_removal(profile: str, ctx: Context) -> Elicit[RemoveConfirmation] | CannotAsk:
-        """Ask the human (form elicitation) before anything is removed; no client capability, no removal."""
-        caps = ctx.client_capabilities
-        elicitation = caps.elicitation if caps is not None else None
-        if elicitation is None or (elicitation.form is None and elicitation.url is not None):
-            return CannotAsk(why="no-elicitation")
-        try:
-            target = account.store.load().find_profile(profile)
-        except AuthError:
-            return CannotAsk(why="error")
-        if target is None:
-            return CannotAsk(why="not-found")
-        return Elicit(
-            f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored token "
-            "from this computer? Logging in again will need the password.",
-            RemoveConfirmation,
-        )
-
     @mcp.tool(annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=False))
-    def profile_remove(
-        profile: str,
-        confirmation: Annotated[ElicitationResult[RemoveConfirmation], Resolve(confirm_removal)],
-    ) -> ProfileRemoveResult:
+    async def profile_remove(profile: str, ctx: Context) -> ProfileRemoveResult | InputRequiredResult:
         """Remove a profile and its stored token. Destructive: proceeds only after the human confirms in the client.
 
-        If the client cannot ask the human, it refuses and returns the command the human can run themselves.
+        The human is shown the profile's name and Olares ID, and exactly that profile is removed. If the client
+        cannot ask the human, it refuses and returns the command the human can run themselves.
         """
 
-        def call() -> ProfileRemoveResult:
-            command = f"olares-cli profile remove {profile}"
-            if not isinstance(confirmation, AcceptedElicitation):
-                raise ToolError(f"Not removed: the human chose {confirmation.action}. Nothing was changed.")
-            answer = confirmation.data
-            if isinstance(answer, CannotAsk):
-                if answer.why == "not-found":
-                    raise ProfileNotFound(profile)
-                if answer.why == "error":
-                    account.store.load()  # raises the real config error for the model to read
+        async def call() -> ProfileRemoveResult | InputRequiredResult:
+            target = account.store.load().find_profile(profile)  # resolved once; removed below by its Olares ID
+            if target is None:
+                raise ProfileNotFound(profile)
+            if target.managed:
+                raise ManagedProfile("remove", target.olares_id, target.app_name)
+            if not can_ask_form(ctx):
                 raise ToolError(
                     "Not removed: this client cannot ask the human for confirmation, and removing a profile "
-                    f"needs it. The human can run it themselves: {command}"
+                    f"needs it. The human can run it themselves: olares-cli profile remove {target.olares_id}"
                 )
-            if not answer.confirm:
-                raise ToolError("Not removed: the human did not confirm. Nothing was changed.")
-            result = remove_profile(account.store, deps.vault, profile)
+            question = (
+                f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored token "
+                "from this computer? Logging in again will need the password."
+            )
+            answer = await ask_yes_no(ctx, "confirm_removal", question)
+            if isinstance(answer, InputRequiredResult):
+                return answer
+            if not answer.yes:
+                raise ToolError(answer.refusal("Not removed"))
+            olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
+            result = await anyio.to_thread.run_sync(
+                lambda: remove_profile(account.store, deps.vault, olares_id, olares_id=olares_id)
+            )
             return ProfileRemoveResult(
                 removed=result.removed.display_name,
                 olares_id=result.removed.olares_id,
@@ -237,51 +214,57 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 lines=result.lines(),
             )
 
-        return guard.run("profile_remove", {"profile": profile}, call, profile=profile)
+        return await guard.arun("profile_remove", {"profile": profile}, call, profile=profile)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
     async def profile_import(
         olares_id: str,
-        refresh_token_env: str = "OLARES_REFRESH_TOKEN",  # noqa: S107 - a variable name
+        ctx: Context,
+        refresh_token_env: str = DEFAULT_IMPORT_ENV,
         name: str | None = None,
-        auth_url_override: str | None = None,
-        local_url_prefix: str | None = None,
-        insecure_skip_verify: bool = False,
-        no_switch: bool = False,
-    ) -> ProfileImportResult:
+        switch: bool = False,
+    ) -> ProfileImportResult | InputRequiredResult:
         """Import a refresh token from the MCP server's environment variable (never from an argument).
 
         Like `olares-cli profile import`, but the token is read from refresh_token_env in the server's own
-        environment, so it never passes through the conversation. Exactly one /api/refresh call.
+        environment (OLARES_REFRESH_TOKEN, or a variable the operator lists in OLARES_AUTH_MCP_IMPORT_ENV), so it
+        never passes through the conversation. It is sent (exactly one /api/refresh call) only to the auth host
+        derived from the Olares ID and the profile's own settings; for an Olares ID that is not a profile yet the
+        human confirms that host first. switch=true makes it the current profile (it becomes current anyway when
+        there is none).
         """
-        arguments = {
-            "olares_id": olares_id,
-            "refresh_token_env": refresh_token_env,
-            "name": name,
-            "auth_url_override": auth_url_override,
-            "local_url_prefix": local_url_prefix,
-            "insecure_skip_verify": insecure_skip_verify,
-            "no_switch": no_switch,
-        }
+        arguments = {"olares_id": olares_id, "refresh_token_env": refresh_token_env, "name": name, "switch": switch}
 
-        def call() -> ProfileImportResult:
-            if not ENV_NAME.fullmatch(refresh_token_env):
-                raise ToolError("refresh_token_env must be an environment variable name, e.g. OLARES_REFRESH_TOKEN")
-            token = deps.env.get(refresh_token_env, "").strip()
-            if not token:
-                raise ToolError(
-                    f"The environment variable {refresh_token_env} is not set in the MCP server's environment. "
-                    "Ask the human to set it where the server is launched (the client's MCP config `env`) and "
-                    "restart the server; never paste the token into the chat."
+        async def call() -> ProfileImportResult | InputRequiredResult:
+            plan = await anyio.to_thread.run_sync(
+                lambda: prepare_agent_import(account, olares_id, name, refresh_token_env)
+            )
+            if plan.existing is None:
+                command = (
+                    f"olares-auth-mcp profile import --olares-id {plan.flags.olares_id} "
+                    f"--refresh-token-env {plan.env_name}"
                 )
-            flags = ProfileFlags.of(olares_id, name, auth_url_override, local_url_prefix, insecure_skip_verify)
-            endpoints = account.check_writable(flags, "import credentials for")
-            grant = account.redeem_refresh_token(flags, endpoints, token)
-            outcome = account.persist(
-                flags, grant, switch=not no_switch, headline=f"imported credentials for {olares_id} (profile: {{name}})"
+                if not can_ask_form(ctx):
+                    raise ToolError(
+                        f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
+                        "human's confirmation, which this client cannot ask for. Nothing was sent. The human can run "
+                        f"it themselves: {command}"
+                    )
+                question = (
+                    f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in the "
+                    f"server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes only if you "
+                    "asked for this and that is your Olares."
+                )
+                answer = await ask_yes_no(ctx, "confirm_import", question)
+                if isinstance(answer, InputRequiredResult):
+                    return answer
+                if not answer.yes:
+                    raise ToolError(answer.refusal("Not imported") + " Nothing was sent.")
+            outcome = await anyio.to_thread.run_sync(
+                lambda: run_agent_import(account, plan, switch=switch), limiter=network()
             )
             return ProfileImportResult(
-                olares_id=olares_id,
+                olares_id=plan.flags.olares_id,
                 profile=outcome.persisted.profile.display_name,
                 switched=outcome.persisted.switched,
                 previous_current=outcome.persisted.previous_current or None,
@@ -290,9 +273,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                 warnings=outcome.stderr,
             )
 
-        return await anyio.to_thread.run_sync(
-            lambda: guard.run("profile_import", arguments, call, profile=olares_id), limiter=network()
-        )
+        return await guard.arun("profile_import", arguments, call, profile=olares_id)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
     async def whoami(refresh: bool = False) -> WhoamiModel:

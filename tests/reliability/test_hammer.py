@@ -29,8 +29,10 @@ MCP_WORKERS, CLI_WORKERS, ROUNDS = 8, 8, 2
 
 
 def rt_env(olares_sim, olares_id: str) -> dict[str, str]:
-    """Fresh refresh tokens for one worker's ephemeral profile, one per round, in RT_<n> variables."""
-    return {f"RT_{n}": olares_sim.issue_tokens(olares_id)[1] for n in range(ROUNDS)}
+    """Fresh refresh tokens for one worker's ephemeral profile, one per round, in RT_<n> variables
+    (which the operator allows MCP imports to read)."""
+    tokens = {f"RT_{n}": olares_sim.issue_tokens(olares_id)[1] for n in range(ROUNDS)}
+    return {**tokens, "OLARES_AUTH_MCP_IMPORT_ENV": ",".join(tokens)}
 
 
 async def mcp_worker(index: int, env: dict[str, str], imports: list[int]) -> None:

@@ -63,7 +63,8 @@ async def test_totp_login_with_the_code_relayed_by_the_agent(connect, olares_sim
         status, body = await page(human.urls[0], "password", BOB_PASSWORD)
         assert status == 200 and 'name="code"' in body
         state = (await client.call_tool("login_status", {"login_id": login_id})).structured_content
-        assert state["state"] == "awaiting_totp" and state["secret_entry_url"] == human.urls[0]
+        assert state["state"] == "awaiting_totp" and state["url_delivery"] == "elicitation"
+        assert state["secret_entry_url"] is None, "the client showed the page: the model never gets its URL"
         done = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": pyotp.TOTP(BOB_TOTP).now()})
     assert done.structured_content["state"] == "succeeded"
     assert olares_sim.hits("/api/firstfactor") == 2, "interactive 2FA runs the first factor again"

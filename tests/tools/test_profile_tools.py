@@ -188,14 +188,17 @@ async def test_import_reads_the_token_from_the_server_environment(deps, era, ola
     from olares_auth_mcp.server.app import build_server
 
     _, refresh = olares_sim.issue_tokens(ALICE)
-    server = build_server(replace(deps, env={**deps.env, "MY_RT": refresh}))
-    async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
+    env = {**deps.env, "MY_RT": refresh, "OLARES_AUTH_MCP_IMPORT_ENV": "MY_RT,NOPE"}
+    server = build_server(replace(deps, env=env))
+    human = Human()
+    async with Client(server, elicitation_callback=human, **({"mode": "legacy"} if era == "legacy" else {})) as client:
         data = (
             await call(client, "profile_import", {"olares_id": ALICE, "refresh_token_env": "MY_RT"})
         ).structured_content
         missing = await call(client, "profile_import", {"olares_id": "bob@olares.com", "refresh_token_env": "NOPE"})
         bad_name = await call(client, "profile_import", {"olares_id": "bob@olares.com", "refresh_token_env": "A B"})
         again = await call(client, "profile_import", {"olares_id": ALICE, "refresh_token_env": "MY_RT"})
+    assert human.asked and "auth.alice.olares.com" in human.asked[0], "a new profile: the human confirms the host"
     assert data["lines"][0] == f"imported credentials for {ALICE} (profile: {ALICE})"
     assert data["role"] == "owner" and refresh not in json.dumps(data)
     assert olares_sim.hits("/api/refresh") == 1
