@@ -275,20 +275,23 @@ async def test_only_a_json_true_confirms_a_removal(deps, era, paths, vault, cont
 
 
 async def test_removal_removes_exactly_the_profile_the_human_confirmed(deps, era, paths, vault) -> None:
-    """Mallory's alias is alice's Olares ID: the human is asked about mallory, and only mallory goes."""
+    """An older tool left mallory's alias equal to alice's Olares ID: the ID names alice's own profile, the
+    human is asked about alice (name and Olares ID), and exactly alice goes; mallory is untouched."""
     mallory = "mallory@olares.com"
-    ConfigStore(paths).mutate(lambda c: (c.upsert(Profile(ALICE)), c.upsert(Profile(mallory, name=ALICE))))
+    # written as an older tool would have (upsert now refuses such an alias)
+    ConfigStore(paths).mutate(lambda c: c.profiles.extend([Profile(ALICE), Profile(mallory, name=ALICE)]))
     vault.set(TokenRecord(ALICE, access_token=EXPIRED_ACCESS, refresh_token="rt-alice"))
     vault.set(TokenRecord(mallory, access_token=EXPIRED_ACCESS, refresh_token="rt-mallory"))
     human = Person()
     async with Client(build_server(deps), elicitation_callback=human, **options(era)) as client:
         data = (await client.call_tool("profile_remove", {"profile": ALICE})).structured_content
-    assert f"{ALICE} ({mallory})" in human.asked[0], "the human sees the name and the Olares ID"
-    assert data["olares_id"] == mallory
-    assert [p.olares_id for p in ConfigStore(paths).load().profiles] == [ALICE]
-    assert vault.get(ALICE).refresh_token == "rt-alice"
+    assert f"{ALICE} ({ALICE})" in human.asked[0], "the human sees the name and the Olares ID"
+    assert mallory not in human.asked[0]
+    assert data["olares_id"] == ALICE
+    assert [p.olares_id for p in ConfigStore(paths).load().profiles] == [mallory]
+    assert vault.get(mallory).refresh_token == "rt-mallory"
     with pytest.raises(TokenNotFound):
-        vault.get(mallory)
+        vault.get(ALICE)
 
 
 # --- R11: the model gets no URL the human already has ----------------------------------------------------------
