@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["MAX_SERVER_TEXT", "SAID", "clean", "is_plain_word", "said", "scrub", "strip_said"]
+__all__ = ["MAX_SERVER_TEXT", "SAID", "clean", "is_plain_word", "said", "scrub", "strip_said", "visible_text"]
 
 MAX_SERVER_TEXT: Final = 300
 """Characters kept of one server string (an error message, a name); the rest is cut with ``...(truncated)``."""
@@ -44,15 +44,25 @@ _GRAM: Final = 8  # an echo of 8 or more characters of a sent value is redacted
 _SHORT_SECRET: Final = 4  # sent values shorter than this (none in practice) are not matched at all
 
 
-def _visible(ch: str) -> str:
+def _visible(ch: str, lines: bool) -> str:
     if ch in _SPACE:
-        return " "
+        if lines and ch in "\n\t":
+            return ch
+        return "\n" if lines and ch == "\r" else " "
     if ch in _INVISIBLE:
         return ""
     category = unicodedata.category(ch)
     if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
         return ""  # C0/C1 controls, bidi and zero-width formatting, surrogates, private use, unassigned
     return ch
+
+
+def visible_text(text: str, *, lines: bool = False) -> str:
+    """``text`` without terminal sequences (ANSI/OSC, removed whole) and without control, bidi, zero-width
+    and invisible characters; line breaks and tabs become spaces, or with ``lines`` stay (``\r`` as
+    ``\n``). Linear, and uncapped: callers cut the input first."""
+    text = text.replace("\r\n", "\n")
+    return "".join(_visible(ch, lines) for ch in _SEQUENCE.sub("", text))
 
 
 def clean(text: str, limit: int = MAX_SERVER_TEXT) -> str:
@@ -62,7 +72,7 @@ def clean(text: str, limit: int = MAX_SERVER_TEXT) -> str:
     are dropped; line breaks and tabs become spaces.
     """
     head = text[: limit * 4 + 64]  # bounded work: nothing past this could survive the cut below
-    visible = "".join(_visible(ch) for ch in _SEQUENCE.sub("", head)).strip()
+    visible = visible_text(head).strip()
     if len(visible) > limit or len(head) < len(text):
         return visible[:limit] + TRUNCATED
     return visible

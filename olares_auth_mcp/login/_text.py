@@ -9,25 +9,20 @@ here is linear in the input, and the input is cut to a bound before any pattern 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Final
+
+from olares_auth_mcp.auth.untrusted import visible_text
 
 __all__ = ["ELLIPSIS", "untrusted_text"]
 
 ELLIPSIS: Final = "…"
-# ESC-introduced sequences: CSI (ESC [ … final), OSC (ESC ] … BEL or ESC \), and two-byte escapes.
-# Each alternative stops at the next ESC or its terminator, so a scan never revisits text.
-_ESCAPES: Final = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)")
-# Unicode categories that are never shown as text: controls, format (bidi, zero-width, soft
-# hyphen), private use, surrogates, unassigned, line/paragraph separators.
-_DROP: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 _SLACK: Final = 4  # read this many times the limit before cleaning: escapes and invisibles shrink it
 
 
 def untrusted_text(text: str, limit: int, *, multiline: bool = False, keep: str = "head") -> str:
     """``text`` without escape sequences or invisible characters, at most ``limit`` characters.
 
+    What is removed is the one rule for untrusted text (``auth.untrusted.visible_text``).
     ``multiline`` keeps line breaks (``\\n``) and tabs; otherwise every line break or tab
     becomes a space. ``keep="tail"`` keeps the end of a long text instead of its start.
     A shortened text is marked with ``…`` at the cut.
@@ -37,16 +32,7 @@ def untrusted_text(text: str, limit: int, *, multiline: bool = False, keep: str 
     window = limit * _SLACK
     if len(text) > window:
         text = text[-window:] if keep == "tail" else text[:window]
-    text = _ESCAPES.sub("", text.replace("\r\n", "\n"))
-    out: list[str] = []
-    for char in text:
-        if char in "\n\t":
-            out.append(char if multiline else " ")
-        elif char == "\r":
-            out.append("\n" if multiline else " ")
-        elif unicodedata.category(char) not in _DROP:
-            out.append(char)
-    clean = "".join(out)
+    clean = visible_text(text, lines=multiline)
     if len(clean) <= limit:
         return clean
     if keep == "tail":

@@ -17,7 +17,7 @@ from olares_auth_mcp.login._text import untrusted_text
         ("\x1b]52;c;ZXZpbA==\x07after", "after"),  # OSC 52: a clipboard write
         ("\x1b]0;title\x1b\\after", "after"),
         ("a\u202eb\u2066c\u200bd\u200de\ufefff\u00adg", "abcdefg"),  # bidi, zero-width, BOM, soft hyphen
-        ("a\x00b\x07c\x7fd\x9be", "abcde"),
+        ("a\x00b\x07c\x7fd\x9be", "abcd"),  # 0x9b is an 8-bit CSI: "e" is its final byte
         ("line1\r\nline2\rline3\n\tx", "line1 line2 line3  x"),
         ("\U000e0041tag", "tag"),  # Unicode tag characters (invisible)
         ("ünïcødé 日本", "ünïcødé 日本"),
