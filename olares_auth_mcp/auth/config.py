@@ -13,7 +13,6 @@ write without the lock (§1.6); its cache writers take the same lock.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -310,7 +309,7 @@ class ConfigStore:
     def _save(self, config: Config) -> None:
         path = self.paths.config_file
         try:
-            atomic_write(path, config.to_json().encode("utf-8"), f".tmp-{secrets.randbelow(10**10)}")
+            atomic_write(path, config.to_json().encode("utf-8"), f".tmp-{os.urandom(8).hex()}")
         except OSError as err:
             raise ConfigError(f"write {path}: {_os_reason(err)}") from err
 

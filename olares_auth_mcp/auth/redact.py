@@ -46,16 +46,49 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
     return False
 
 
+def _trie_pattern(secrets: Iterable[str]) -> str:
+    """One regex matching any of ``secrets``, as a trie of their common prefixes.
+
+    A plain alternation ``s1|s2|…`` makes the engine try every secret at every position of the text
+    (most tokens share ``eyJhbGci…``), so scanning costs O(text × secrets). The trie form branches
+    only where the secrets differ, so a position is rejected after a character or two: the scan is
+    linear in the text. Longer matches still win: a secret that is a prefix of another becomes an
+    optional tail, tried greedily before stopping at the shorter one.
+    """
+    trie: dict[str, Any] = {}
+    for secret in secrets:
+        node = trie
+        for char in secret:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a secret ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = []
+        for char in sorted(key for key in node if key):
+            literal, child = char, node[char]
+            while len(child) == 1 and "" not in child:  # an unbranched run: one literal
+                ((next_char, child),) = child.items()
+                literal += next_char
+            branches.append(re.escape(literal) + emit(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 class Redactor:
     """Redacts strings (and nested JSON-like values) against the secrets ``secrets()`` returns now.
 
-    All known values are matched by one alternation regex (longest first), compiled once per
-    distinct secret set, so a result is scanned once per string, not once per secret.
+    All known values are matched by one trie-shaped regex, compiled only when the set of secrets
+    changes (a list object already seen is not even compared again), so a result is scanned once
+    per string, in time linear in its length.
     """
 
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
-        self._compiled: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
+        self._compiled: tuple[object, frozenset[str], re.Pattern[str] | None] = (None, frozenset(), None)
         self._sorted: tuple[object, list[str]] = (None, [])
 
     def known(self, source: Iterable[str] | None = None) -> list[str]:
@@ -71,25 +104,33 @@ class Redactor:
         return ordered
 
     def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
-        key = tuple(known)
-        if key != self._compiled[0]:
-            pattern = re.compile("|".join(map(re.escape, key))) if key else None
-            self._compiled = (key, pattern)
-        return self._compiled[1]
+        seen, secrets, pattern = self._compiled
+        if known is seen:
+            return pattern
+        key = frozenset(s for s in known if len(s) >= MIN_SECRET_LENGTH)
+        if key != secrets:
+            pattern = re.compile(_trie_pattern(key)) if key else None
+        self._compiled = (known, key, pattern)
+        return pattern
 
     def text(self, value: str, known: list[str] | None = None) -> str:
-        pattern = self._pattern(self.known() if known is None else known)
+        return self._scrub(value, self._pattern(self.known() if known is None else known))
+
+    @staticmethod
+    def _scrub(value: str, pattern: re.Pattern[str] | None) -> str:
         if pattern is not None and len(value) >= MIN_SECRET_LENGTH:
             value = pattern.sub(REDACTED, value)
         return JWT_PATTERN.sub(REDACTED, value) if "eyJ" in value else value
 
     def value(self, value: Any, known: list[str] | None = None) -> Any:
         """Redact every string inside dicts, lists and tuples."""
-        known = self.known() if known is None else known
+        return self._walk(value, self._pattern(self.known() if known is None else known))
+
+    def _walk(self, value: Any, pattern: re.Pattern[str] | None) -> Any:
         if isinstance(value, str):
-            return self.text(value, known)
+            return self._scrub(value, pattern)
         if isinstance(value, dict):
-            return {k: self.value(v, known) for k, v in value.items()}
+            return {k: self._walk(v, pattern) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.value(v, known) for v in value]
+            return [self._walk(v, pattern) for v in value]
         return value

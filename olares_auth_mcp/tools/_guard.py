@@ -120,7 +120,9 @@ class Guard:
         ``stores_tokens=False`` declares that the call cannot write a token (no login, import or
         refresh), so the secrets read before the call still cover everything it could return.
         """
-        before = _SCREENED.get() or self.known_secrets()
+        before = _SCREENED.get()
+        if before is None:  # not through the ArgumentScreen (a direct call): read them now
+            before = self.known_secrets()
         try:
             result = call()
         except (AuthError, LoginError, ToolError) as err:
@@ -198,4 +200,9 @@ class ArgumentScreen:
                         return CallToolResult(
                             content=[TextContent(type="text", text=refusal_message(top))], is_error=True
                         )
+                screened = _SCREENED.set(known)  # Guard.run reuses them: one vault fingerprint per call
+                try:
+                    return await call_next(ctx)
+                finally:
+                    _SCREENED.reset(screened)
         return await call_next(ctx)

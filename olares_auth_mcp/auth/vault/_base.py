@@ -64,6 +64,7 @@ class BlobVault:
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
+        self._records: dict[str, tuple[bytes, TokenRecord]] = {}  # account → (blob, its decoded record)
 
     @property
     def backend(self) -> str:
@@ -77,8 +78,18 @@ class BlobVault:
         except OSError as err:
             raise _wrap("get", olares_id, err) from err
         if blob is None:
+            self._records.pop(olares_id, None)
             raise TokenNotFound
-        return TokenRecord.from_json(blob, olares_id)
+        return self._decode(olares_id, blob)
+
+    def _decode(self, olares_id: str, blob: bytes) -> TokenRecord:
+        """The record in ``blob``, decoded once per distinct blob (a ``TokenRecord`` is immutable)."""
+        cached = self._records.get(olares_id)
+        if cached is not None and cached[0] == blob:
+            return cached[1]
+        record = TokenRecord.from_json(blob, olares_id)
+        self._records[olares_id] = (blob, record)
+        return record
 
     def set(self, record: TokenRecord) -> None:
         try:
