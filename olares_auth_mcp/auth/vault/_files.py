@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -226,4 +225,6 @@ class EncryptedFileStore:
         self._plain.clear()
         self.keys.purge()
         if self.directory.exists():
+            import shutil  # with bz2 and lzma: only the last profile's removal needs it
+
             shutil.rmtree(self.directory)
