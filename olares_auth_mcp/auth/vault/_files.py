@@ -73,8 +73,9 @@ class _Cached(NamedTuple, Generic[T]):
 class FileCache(Generic[T]):
     """``path`` → what ``decode`` made of its bytes, re-read only when the file's identity changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, racy_ns: int = RACY_NS) -> None:
         self._entries: dict[Path, _Cached[T]] = {}
+        self._racy_ns = racy_ns
 
     def get(self, path: Path, decode: Callable[[bytes], T]) -> T | None:
         """``decode(bytes of path)``, or None when the file does not exist. ``decode``'s errors propagate."""
@@ -89,7 +90,7 @@ class FileCache(Generic[T]):
                 return entry.value
             with contextlib.suppress(FileNotFoundError):
                 if _read(path)[1] == entry.raw:
-                    if time.time_ns() - st.st_ctime_ns >= RACY_NS:  # old enough now: identity suffices
+                    if time.time_ns() - st.st_ctime_ns >= self._racy_ns:  # old enough now: identity suffices
                         self._entries[path] = entry._replace(racy=False)
                     return entry.value
         try:
@@ -98,7 +99,7 @@ class FileCache(Generic[T]):
             self._entries.pop(path, None)
             return None
         value = decode(raw)
-        self._entries[path] = _Cached(file_identity(st), raw, value, time.time_ns() - st.st_ctime_ns < RACY_NS)
+        self._entries[path] = _Cached(file_identity(st), raw, value, time.time_ns() - st.st_ctime_ns < self._racy_ns)
         return value
 
     def forget(self, path: Path | None = None) -> None:
