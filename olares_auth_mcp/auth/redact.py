@@ -19,6 +19,7 @@ __all__ = ["JWT_PATTERN", "REDACTED", "Redactor", "looks_like_secret"]
 REDACTED: Final = "[redacted]"
 JWT_PATTERN: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 _TOKENISH: Final = re.compile(r"[A-Za-z0-9_\-+/=.~]{24,}")
+_JSON_ESCAPED: Final = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')  # what a JSON writer may escape
 MIN_SECRET_LENGTH: Final = 8  # shorter stored values are not redacted by value (they would shred ordinary text)
 
 
@@ -88,7 +89,7 @@ class Redactor:
 
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
-        self._compiled: tuple[object, frozenset[str], re.Pattern[str] | None] = (None, frozenset(), None)
+        self._compiled: tuple[object, frozenset[str], re.Pattern[str] | None, bool] = (None, frozenset(), None, True)
         self._sorted: tuple[object, list[str]] = (None, [])
 
     def known(self, source: Iterable[str] | None = None) -> list[str]:
@@ -104,14 +105,30 @@ class Redactor:
         return ordered
 
     def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
-        seen, secrets, pattern = self._compiled
+        seen, secrets, pattern, json_safe = self._compiled
         if known is seen:
             return pattern
         key = frozenset(s for s in known if len(s) >= MIN_SECRET_LENGTH)
         if key != secrets:
             pattern = re.compile(_trie_pattern(key)) if key else None
-        self._compiled = (known, key, pattern)
+            json_safe = not any(_JSON_ESCAPED.search(s) for s in key)
+        self._compiled = (known, key, pattern, json_safe)
         return pattern
+
+    def clean_json(self, text: str, known: list[str] | None = None) -> bool:
+        """True when the JSON ``text`` of a value proves that ``value(...)`` would change nothing.
+
+        One linear scan of the serialized value instead of a walk over every string in it. Sound
+        because a secret occurs in a string only if it occurs, unchanged, in the JSON text: the
+        secrets must contain nothing a JSON writer may escape (quote, backslash, control or
+        non-ASCII characters; checked, otherwise the answer is False), and
+        anything JWT-shaped contains ``eyJ``, which JSON never escapes. A False answer only means:
+        walk the value.
+        """
+        pattern = self._pattern(self.known() if known is None else known)
+        if not self._compiled[3] or "eyJ" in text:
+            return False
+        return pattern is None or pattern.search(text) is None
 
     def text(self, value: str, known: list[str] | None = None) -> str:
         return self._scrub(value, self._pattern(self.known() if known is None else known))

@@ -156,8 +156,11 @@ class Guard:
         return self.redact_model(result, known) if isinstance(result, BaseModel) else result
 
     def redact_model(self, result: M, known: list[str] | None = None) -> M:
+        known = self.redactor.known() if known is None else known
+        if self.redactor.clean_json(result.model_dump_json(), known):  # one linear scan, the usual case
+            return result
         dumped = result.model_dump(mode="json")
-        cleaned = self.redactor.value(dumped, self.redactor.known() if known is None else known)
+        cleaned = self.redactor.value(dumped, known)
         return result if cleaned == dumped else type(result).model_validate(cleaned)
 
 

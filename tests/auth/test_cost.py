@@ -233,3 +233,14 @@ def test_the_pattern_is_rebuilt_only_when_the_secret_set_changes() -> None:
     changed = redactor._pattern(redactor.known())
     assert changed is not first
     assert redactor.text("secret-three-0003 secret-two-0002") == f"{REDACTED} secret-two-0002"
+
+
+def test_clean_json_is_true_only_when_nothing_would_be_redacted() -> None:
+    secrets = ["rt-secret-000111", "other-secret-2222"]
+    redactor = Redactor(lambda: secrets)
+    assert redactor.clean_json(json.dumps({"rows": [{"name": "alice", "note": "fine"}]}))
+    assert not redactor.clean_json(json.dumps({"rows": [{"note": "x rt-secret-000111 y"}]}))
+    assert not redactor.clean_json(json.dumps({"rows": [{"note": "a JWT eyJhbGciOi.eyJzdWIi.sig"}]}))
+    assert not Redactor(lambda: ['with"quote-secret']).clean_json(json.dumps({"a": "nothing here"}))
+    assert not Redactor(lambda: ["non-ascii-sécret"]).clean_json(json.dumps({"a": "nothing here"}))
+    assert Redactor(list).clean_json('{"a": "no secrets known"}')

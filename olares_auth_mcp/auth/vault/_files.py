@@ -74,11 +74,12 @@ class FileCache(Generic[T]):
     """``path`` → what ``decode`` made of its bytes, re-read only when the file's identity changes."""
 
     def __init__(self, *, racy_ns: int = RACY_NS) -> None:
-        self._entries: dict[Path, _Cached[T]] = {}
+        self._entries: dict[str, _Cached[T]] = {}
         self._racy_ns = racy_ns
 
-    def get(self, path: Path, decode: Callable[[bytes], T]) -> T | None:
-        """``decode(bytes of path)``, or None when the file does not exist. ``decode``'s errors propagate."""
+    def get(self, file: str | Path, decode: Callable[[bytes], T]) -> T | None:
+        """``decode(bytes of file)``, or None when the file does not exist. ``decode``'s errors propagate."""
+        path = os.fspath(file)
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -102,14 +103,14 @@ class FileCache(Generic[T]):
         self._entries[path] = _Cached(file_identity(st), raw, value, time.time_ns() - st.st_ctime_ns < self._racy_ns)
         return value
 
-    def forget(self, path: Path | None = None) -> None:
-        if path is None:
+    def forget(self, file: str | Path | None = None) -> None:
+        if file is None:
             self._entries.clear()
         else:
-            self._entries.pop(path, None)
+            self._entries.pop(os.fspath(file), None)
 
 
-def _read(path: Path) -> tuple[os.stat_result, bytes]:
+def _read(path: str) -> tuple[os.stat_result, bytes]:
     """The file's bytes and the identity of exactly the file they came from."""
     with open(path, "rb") as handle:
         return os.fstat(handle.fileno()), handle.read()
@@ -121,11 +122,11 @@ def _check_key(key: bytes) -> bytes:
     return key
 
 
-def read_key_file(path: Path, cache: FileCache[bytes] | None = None) -> bytes | None:
+def read_key_file(path: str | Path, cache: FileCache[bytes] | None = None) -> bytes | None:
     if cache is not None:
         return cache.get(path, _check_key)
     try:
-        key = path.read_bytes()
+        key = Path(path).read_bytes()
     except FileNotFoundError:
         return None
     return _check_key(key)
@@ -160,10 +161,11 @@ class RawKeyFile:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "master.key"
+        self._file = os.fspath(self.path)
         self._cache: FileCache[bytes] = FileCache()
 
     def load(self) -> bytes | None:
-        return read_key_file(self.path, self._cache)
+        return read_key_file(self._file, self._cache)
 
     def load_or_create(self) -> bytes:
         return self.load() or create_key_file(self.path)
@@ -180,6 +182,7 @@ class EncryptedFileStore:
         self.keys = keys
         self._cache: FileCache[bytes] = FileCache()  # file → its ciphertext
         self._plain: dict[str, tuple[bytes, bytes, bytes]] = {}  # account → (ciphertext, key, plaintext)
+        self._files: dict[str, str] = {}
 
     @property
     def backend(self) -> str:
@@ -188,8 +191,15 @@ class EncryptedFileStore:
     def path_for(self, account: str) -> Path:
         return self.directory / safe_file_name(account)
 
+    def _file_for(self, account: str) -> str:
+        """``path_for`` as a string, memoised: a listing asks for every account on every call."""
+        file = self._files.get(account)
+        if file is None:
+            file = self._files[account] = os.fspath(self.path_for(account))
+        return file
+
     def get_blob(self, account: str) -> bytes | None:
-        blob = self._cache.get(self.path_for(account), bytes)
+        blob = self._cache.get(self._file_for(account), bytes)
         if blob is None:
             self._plain.pop(account, None)
             return None
@@ -218,7 +228,7 @@ class EncryptedFileStore:
     def remove_blob(self, account: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path_for(account).unlink()
-        self._cache.forget(self.path_for(account))
+        self._cache.forget(self._file_for(account))
         self._plain.pop(account, None)
 
     def purge(self) -> None:
