@@ -139,9 +139,9 @@ class RawClient:
             if reply.get("id") == self.next_id:
                 return reply
 
-    def timed_call(self, tool: str) -> float:
+    def timed_call(self, tool: str, arguments: dict | None = None) -> float:
         started = time.perf_counter()
-        reply = self.request("tools/call", {"name": tool, "arguments": {}})
+        reply = self.request("tools/call", {"name": tool, "arguments": arguments or {}})
         elapsed = time.perf_counter() - started
         assert not reply["result"].get("isError"), reply
         return elapsed
