@@ -234,28 +234,30 @@ class Account:
         stdout = [headline.format(name=result.profile.display_name), *result.switch_lines()]
         stdout.append(f'token stored via {self.vault.backend} (service "olares-cli", account "{flags.olares_id}").')
         stderr: list[str] = []
-        role = self._eager_role(flags, grant, stdout, stderr)
-        self._eager_version(flags, grant, stderr)
+        with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:  # one pool for both fetches
+            role = self._eager_role(client, flags, grant, stdout, stderr)
+            self._eager_version(client, flags, grant, stderr)
         return LoginOutcome(result, stdout, stderr, role)
 
-    def _eager_get(self, flags: ProfileFlags, grant: Grant, path: str) -> httpx.Response:
+    def _eager_get(self, client: httpx.Client, flags: ProfileFlags, grant: Grant, path: str) -> httpx.Response:
         endpoints = self.endpoints_for(flags)
         url = f"{endpoints.desktop}{path}"
         headers = {"Accept": "application/json", "X-Authorization": grant.access_token}
-        with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:
-            try:
-                response = client.get(url, headers=headers)
-            except httpx.HTTPError as err:
-                raise ServerError(f'Get "{url}": {err}') from err
+        try:
+            response = client.get(url, headers=headers)
+        except httpx.HTTPError as err:
+            raise ServerError(f'Get "{url}": {err}') from err
         if response.status_code in (401, 403):
             raise AccessRejected(flags.olares_id, response.status_code, snippet(response.content, 200))
         if response.status_code != 200:
             raise ServerError(f"GET {url}: HTTP {response.status_code}: {snippet(response.content)}")
         return response
 
-    def _eager_role(self, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]) -> str:
+    def _eager_role(
+        self, client: httpx.Client, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]
+    ) -> str:
         try:
-            data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami")
+            data = bfl_data(self._eager_get(client, flags, grant, USER_INFO), "whoami")
             role = str(data.get("owner_role") or "")
             cache_owner_role(self.store, flags.olares_id, role, now=self.clock())
         except AuthError as err:
@@ -266,9 +268,9 @@ class Account:
             stdout.append(f"role: {role_label(role)}")
         return role
 
-    def _eager_version(self, flags: ProfileFlags, grant: Grant, stderr: list[str]) -> None:
+    def _eager_version(self, client: httpx.Client, flags: ProfileFlags, grant: Grant, stderr: list[str]) -> None:
         try:
-            data = bfl_data(self._eager_get(flags, grant, OLARES_INFO), "olares-info")
+            data = bfl_data(self._eager_get(client, flags, grant, OLARES_INFO), "olares-info")
         except AuthError as err:
             stderr.append(f"warning: post-login version fetch failed: {err}")
             return
