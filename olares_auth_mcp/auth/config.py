@@ -313,8 +313,11 @@ class ConfigStore:
         except OSError as err:
             raise ConfigError(f"write {path}: {_os_reason(err)}") from err
 
-    def mutate(self, change: Callable[[Config], T]) -> T:
+    def mutate(self, change: Callable[[Config], T], *, only_if_changed: bool = False) -> T:
         """Under ``locks/config.lock``: re-read, apply ``change``, save. Nothing is saved if it raises.
+
+        ``only_if_changed`` skips the (fsync'd) write when the bytes would be the same: for caches
+        such as the owner role, re-stamped within the same second by an agent calling in a loop.
 
         Raises:
             ConfigError: the lock, the read or the write failed.
@@ -327,8 +330,10 @@ class ConfigStore:
         try:
             with flock_exclusive(lock, self.lock_timeout, timed_out):
                 config = self.load()
+                before = config.to_json() if only_if_changed else None
                 result = change(config)
-                self._save(config)
+                if before is None or config.to_json() != before:
+                    self._save(config)
                 return result
         except OSError as err:  # the lock directory itself could not be created or opened
             raise ConfigError(f"write {self.paths.config_file}: {_os_reason(err)}") from err

@@ -244,3 +244,25 @@ def test_clean_json_is_true_only_when_nothing_would_be_redacted() -> None:
     assert not Redactor(lambda: ['with"quote-secret']).clean_json(json.dumps({"a": "nothing here"}))
     assert not Redactor(lambda: ["non-ascii-sécret"]).clean_json(json.dumps({"a": "nothing here"}))
     assert Redactor(list).clean_json('{"a": "no secrets known"}')
+
+
+# --- a cache re-stamped within the same second is not rewritten ---------------------------------
+
+
+def test_an_unchanged_role_cache_is_not_rewritten_but_a_change_is(paths: Paths) -> None:
+    from olares_auth_mcp.auth.config import ConfigStore, Profile
+    from olares_auth_mcp.auth.profiles import cache_owner_role
+
+    store = ConfigStore(paths)
+    store.mutate(lambda c: c.upsert(Profile(ALICE)))
+    cache_owner_role(store, ALICE, "owner", now=1_800_000_000.2)
+    inode = os.stat(paths.config_file).st_ino  # every write is a rename of a new file
+    cache_owner_role(store, ALICE, "owner", now=1_800_000_000.7)  # same role, same second: same bytes
+    assert os.stat(paths.config_file).st_ino == inode
+    cache_owner_role(store, ALICE, "owner", now=1_800_000_001.0)  # a new second is a new stamp
+    assert os.stat(paths.config_file).st_ino != inode
+    assert store.load().profiles[0].whoami_refreshed_at == 1_800_000_001
+    inode = os.stat(paths.config_file).st_ino
+    cache_owner_role(store, ALICE, "admin", now=1_800_000_001.5)
+    assert os.stat(paths.config_file).st_ino != inode
+    assert store.load().profiles[0].owner_role == "admin"
