@@ -1,13 +1,18 @@
 """Refresh storm: 16 processes x 8 threads refresh one stale token at once, against the simulator.
 
 Prints how many ``/api/refresh`` calls reached the server (must be 1) and the storm's wall
-time as a ratio to one lone refresh measured in the same run. Not a timed test: run it with
-``python bench/refresh_storm.py [--processes 16] [--threads 8] [--rounds 5]``.
+time as a ratio to one lone refresh measured in the same run (every client on the process's one
+TLS context), then where the storm's time goes: waking the workers, the one refresh (POST, then
+the fsync'd write of the new token), and the coordination after it (waiters woken by the lock's
+release, re-reading the store, handing the token to their threads). Not a timed test: run it with
+``python bench/refresh_storm.py [--processes 16] [--threads 8] [--rounds 5]``. Target: storm /
+lone <= 4 at the median.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -28,7 +33,7 @@ OLARES_ID = "storm@olares.com"
 
 WORKER = textwrap.dedent(
     """
-    import sys, threading, time
+    import json, sys, threading, time
     from pathlib import Path
     from olares_auth_mcp.auth.paths import Paths
     from olares_auth_mcp.auth.refresh import Refresher
@@ -36,7 +41,23 @@ WORKER = textwrap.dedent(
     from olares_auth_mcp.auth.wire import default_http_factory
     home, data, url, oid, stale, threads = sys.argv[1:7]
     paths = Paths(home=Path(home), keychain_dir=Path(data), platform="linux")
-    refresher = Refresher(paths, file_vault(paths), default_http_factory, time.time)
+    marks = {}
+
+    class StampedVault:  # the worker's own wrapper: stamps when the new token is being written
+        def __init__(self, vault):
+            self.vault = vault
+        def __getattr__(self, name):
+            return getattr(self.vault, name)
+        def set(self, record):
+            marks["write"] = time.time()
+            self.vault.set(record)
+            marks["written"] = time.time()
+
+    def http(**kwargs):
+        marks["post"] = time.time()
+        return default_http_factory(**kwargs)
+
+    refresher = Refresher(paths, StampedVault(file_vault(paths)), http, time.time)
     tokens = []
     barrier = threading.Barrier(int(threads))
     def run():
@@ -46,10 +67,11 @@ WORKER = textwrap.dedent(
     file_vault(paths).get(oid); default_http_factory().close()
     print("ready", flush=True)
     sys.stdin.readline()
+    marks["go"] = time.time()
     ts = [threading.Thread(target=run) for _ in range(int(threads))]
     [t.start() for t in ts]; [t.join() for t in ts]
     done = time.time()  # when the last caller in this process held a valid token
-    print(len(set(tokens)), tokens[0], repr(done), flush=True)
+    print(len(set(tokens)), tokens[0], repr(done), json.dumps(marks), flush=True)
     sys.stdin.readline()  # stay alive until every worker has its token: exits would steal the 2 cores
     """
 )
@@ -64,15 +86,28 @@ def seed(sim: Simulator, paths: Paths) -> str:
     return access
 
 
-def lone_refresh(sim: Simulator, paths: Paths) -> float:
+def lone_refresh(sim: Simulator, paths: Paths) -> tuple[float, float]:
+    """(wall, of which the fsync'd write of the new token)."""
     stale = seed(sim, paths)
-    refresher = Refresher(paths, file_vault(paths), default_http_factory, time.time)
+    vault = file_vault(paths)
+    writes: list[float] = []
+
+    class TimedVault:
+        def __getattr__(self, name: str) -> object:
+            return getattr(vault, name)
+
+        def set(self, record: TokenRecord) -> None:
+            began = time.perf_counter()
+            vault.set(record)
+            writes.append(time.perf_counter() - began)
+
+    refresher = Refresher(paths, TimedVault(), default_http_factory, time.time)  # type: ignore[arg-type]
     started = time.perf_counter()
     refresher.refresh(OLARES_ID, sim.url, stale)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, sum(writes)
 
 
-def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[float, int, int]:
+def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[float, int, int, dict[str, float]]:
     stale = seed(sim, paths)
     argv = [
         sys.executable,
@@ -93,17 +128,26 @@ def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[f
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    finals, done = set(), []
+    finals, done, marks = set(), [], []
     lines = [proc.stdout.readline() for proc in procs]  # type: ignore[union-attr]
     for proc in procs:
         proc.communicate("bye\n", timeout=120)
     for out in lines:
-        distinct, token, stamp = out.split()
+        distinct, token, stamp, stamped = out.split(" ", 3)
         assert distinct == "1", "threads of one process disagreed"
         finals.add(token)
         done.append(float(stamp))
+        marks.append(json.loads(stamped))
     wall = max(done) - started
-    return wall, sim.hits("/api/refresh"), len(finals)
+    winner = next(m for m in marks if "written" in m)
+    phases = {
+        "wake": max(m["go"] for m in marks) - started,  # the last worker process to see "go"
+        "to_post": winner["post"] - started,
+        "post": winner["write"] - winner["post"],
+        "write": winner["written"] - winner["write"],
+        "after": max(done) - winner["written"],  # coordination after the new token is on disk
+    }
+    return wall, sim.hits("/api/refresh"), len(finals), phases
 
 
 def main() -> int:
@@ -114,21 +158,41 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, Simulator([SimUser(OLARES_ID, "pw")]) as sim:
         paths = Paths(home=Path(tmp) / "home", keychain_dir=Path(tmp) / "data", platform="linux")
-        lone, storms, hits, finals = [], [], [], []
+        lone, lone_writes, storms, hits, finals, phases = [], [], [], [], [], []
+        lone_refresh(sim, paths)  # first use of the shared TLS context and the imports, not measured
         for _ in range(args.rounds):  # alternate, so drift hits both sides equally
-            lone.append(lone_refresh(sim, paths))
-            wall, hit, final = storm(sim, paths, args.processes, args.threads)
+            wall, write = lone_refresh(sim, paths)
+            lone.append(wall)
+            lone_writes.append(write)
+            wall, hit, final, phase = storm(sim, paths, args.processes, args.threads)
             storms.append(wall)
             hits.append(hit)
             finals.append(final)
+            phases.append(phase)
     lone_p50, storm_p50 = statistics.median(lone), statistics.median(storms)
+    ratio = storm_p50 / lone_p50
+
+    def ms(name: str) -> str:
+        return f"{statistics.median(p[name] for p in phases) * 1000:6.1f} ms"
+
     print(f"refresh storm: {args.processes} processes x {args.threads} threads, {args.rounds} rounds")
     print(f"  /api/refresh calls per storm : {hits}  (must be all 1)")
     print(f"  distinct final tokens        : {finals}  (must be all 1)")
-    print(f"  lone refresh p50             : {lone_p50 * 1000:.1f} ms")
+    print(
+        f"  lone refresh p50             : {lone_p50 * 1000:.1f} ms  (of which the token write: "
+        f"{statistics.median(lone_writes) * 1000:.1f} ms)"
+    )
     print(f"  storm wall p50               : {storm_p50 * 1000:.1f} ms")
-    print(f"  ratio storm / lone           : {storm_p50 / lone_p50:.2f}  (target <= 2)")
-    return 0 if set(hits) == {1} and set(finals) == {1} else 1
+    print(f"  ratio storm / lone           : {ratio:.2f}  (target <= 4)")
+    print("  where the storm's time goes (medians over the rounds, from the workers' own stamps):")
+    print(f"    start -> last worker sees go         {ms('wake')}")
+    print(f"    start -> the refresher's POST        {ms('to_post')}")
+    print(f"    POST -> response                     {ms('post')}")
+    print(f"    write of the new token (fsync)       {ms('write')}")
+    print(
+        f"    written -> last thread has it        {ms('after')}  (lock release wakes the waiters, re-read, hand-off)"
+    )
+    return 0 if set(hits) == {1} and set(finals) == {1} and ratio <= 4 else 1
 
 
 if __name__ == "__main__":

@@ -270,31 +270,33 @@ class Account:
         stdout = [headline.format(name=result.profile.display_name), *result.switch_lines()]
         stdout.append(f'token stored via {self.vault.backend} (service "olares-cli", account "{flags.olares_id}").')
         stderr: list[str] = []
-        role = self._eager_role(flags, grant, stdout, stderr)
-        self._eager_version(flags, grant, stderr)
+        with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:  # one pool for both fetches
+            role = self._eager_role(client, flags, grant, stdout, stderr)
+            self._eager_version(client, flags, grant, stderr)
         return LoginOutcome(result, stdout, stderr, role)
 
-    def _eager_get(self, flags: ProfileFlags, grant: Grant, path: str) -> httpx.Response:
+    def _eager_get(self, client: httpx.Client, flags: ProfileFlags, grant: Grant, path: str) -> httpx.Response:
         endpoints = self.endpoints_for(flags)
         url = f"{endpoints.desktop}{path}"
         headers = {"Accept": "application/json", "X-Authorization": grant.access_token}
         sent = [grant.access_token, grant.refresh_token, grant.session_id]
-        with self.http(insecure=flags.insecure_skip_verify, timeout=5.0) as client:
-            try:
-                with bounded(client, self.exchange_seconds):
-                    response = client.get(url, headers=headers)
-            except httpx.HTTPError as err:
-                raise ServerError(f'Get "{url}": {clean(str(err))}') from err
+        try:
+            with bounded(client, self.exchange_seconds):
+                response = client.get(url, headers=headers)
+        except httpx.HTTPError as err:
+            raise ServerError(f'Get "{url}": {clean(str(err))}') from err
         if response.status_code in (401, 403):
             raise AccessRejected(flags.olares_id, response.status_code, server_body(response.content, sent, 200))
         if response.status_code != 200:
             raise ServerError(f"GET {url}: HTTP {response.status_code}: {server_body(response.content, sent)}")
         return response
 
-    def _eager_role(self, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]) -> str:
+    def _eager_role(
+        self, client: httpx.Client, flags: ProfileFlags, grant: Grant, stdout: list[str], stderr: list[str]
+    ) -> str:
         sent = [grant.access_token, grant.refresh_token, grant.session_id]
         try:
-            data = bfl_data(self._eager_get(flags, grant, USER_INFO), "whoami", sent)
+            data = bfl_data(self._eager_get(client, flags, grant, USER_INFO), "whoami", sent)
             raw_role = data.get("owner_role")
             role = known_role(raw_role if isinstance(raw_role, str) else "")
             if role or not raw_role:
@@ -307,10 +309,12 @@ class Account:
             stdout.append(f"role: {role_label(role)}")
         return role
 
-    def _eager_version(self, flags: ProfileFlags, grant: Grant, stderr: list[str]) -> None:
+    def _eager_version(self, client: httpx.Client, flags: ProfileFlags, grant: Grant, stderr: list[str]) -> None:
         try:
             data = bfl_data(
-                self._eager_get(flags, grant, OLARES_INFO), "olares-info", [grant.access_token, grant.refresh_token]
+                self._eager_get(client, flags, grant, OLARES_INFO),
+                "olares-info",
+                [grant.access_token, grant.refresh_token],
             )
         except AuthError as err:
             stderr.append(f"warning: post-login version fetch failed: {err}")

@@ -17,7 +17,6 @@ long parse or a crash; a real config.json is a few KB.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
@@ -375,12 +374,15 @@ class ConfigStore:
     def _save(self, config: Config) -> None:
         path = self.paths.config_file
         try:
-            atomic_write(path, config.to_json().encode("utf-8"), f".tmp-{secrets.randbelow(10**10)}")
+            atomic_write(path, config.to_json().encode("utf-8"), f".tmp-{os.urandom(8).hex()}")
         except OSError as err:
             raise ConfigError(f"write {path}: {_os_reason(err)}") from err
 
-    def mutate(self, change: Callable[[Config], T]) -> T:
+    def mutate(self, change: Callable[[Config], T], *, only_if_changed: bool = False) -> T:
         """Under ``locks/config.lock``: re-read, apply ``change``, save. Nothing is saved if it raises.
+
+        ``only_if_changed`` skips the (fsync'd) write when the bytes would be the same: for caches
+        such as the owner role, re-stamped within the same second by an agent calling in a loop.
 
         Raises:
             ConfigError: the lock, the read or the write failed.
@@ -393,8 +395,10 @@ class ConfigStore:
         try:
             with flock_exclusive(lock, self.lock_timeout, timed_out):
                 config = self.load()
+                before = config.to_json() if only_if_changed else None
                 result = change(config)
-                self._save(config)
+                if before is None or config.to_json() != before:
+                    self._save(config)
                 return result
         except OSError as err:  # the lock directory itself could not be created or opened
             raise ConfigError(f"write {self.paths.config_file}: {_os_reason(err)}") from err

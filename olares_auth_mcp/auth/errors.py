@@ -39,7 +39,6 @@ its entry in the error→fix catalogue (``auth.catalogue``)::
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import ClassVar
 
 __all__ = [
@@ -441,6 +440,8 @@ def humanize_duration(seconds: float) -> str:
 
 def format_go_rfc3339(ms: int) -> str:
     """Go ``time.Format(time.RFC3339)`` of a unix-ms instant in the local zone (``Z`` at offset 0)."""
+    from datetime import UTC, datetime  # rare (an invalidated profile's message): off the CLI start-up path
+
     moment = datetime.fromtimestamp(ms // 1000, tz=UTC).astimezone()
     text = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
     offset = text[-5:]

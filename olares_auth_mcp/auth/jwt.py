@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 from typing import Final
 
 from olares_auth_mcp.auth.errors import JWTError, NoExpClaim
@@ -65,13 +66,45 @@ def decode_segment(segment: str) -> bytes:
     return decoded
 
 
+_CACHE_SIZE: Final = 4096  # tokens
+_CACHEABLE: Final = 16384  # characters: a bigger "token" is decoded every time rather than held
+_CACHE_LOCK: Final = threading.Lock()
+_MISSING: Final = object()
+_DECODED: dict[str, int | str | None] = {}  # token → exp, or None (no exp), or the JWTError message
+
+
 def expires_at(token: str) -> int:
     """The ``exp`` claim (unix seconds) of ``token``, read without verifying the signature.
+
+    Each distinct token is decoded once per process (a bounded cache; the answer depends on the
+    token alone): listing, the gate and status checks ask about the same tokens over and over.
 
     Raises:
         NoExpClaim: ``exp`` is missing, null or 0.
         JWTError: empty token, wrong segment count, bad base64, or ``exp`` not an int64.
     """
+    with _CACHE_LOCK:
+        outcome = _DECODED.get(token, _MISSING)
+    if outcome is _MISSING:
+        try:
+            outcome = _decode_exp(token)
+        except NoExpClaim:
+            outcome = None
+        except JWTError as err:
+            outcome = str(err)
+        if len(token) <= _CACHEABLE:
+            with _CACHE_LOCK:
+                if len(_DECODED) >= _CACHE_SIZE:
+                    _DECODED.pop(next(iter(_DECODED)))  # oldest first
+                _DECODED[token] = outcome
+    if isinstance(outcome, int):
+        return outcome
+    if outcome is None:
+        raise NoExpClaim
+    raise JWTError(str(outcome))
+
+
+def _decode_exp(token: str) -> int:
     if token == "":
         raise JWTError("token is empty")
     parts = token.split(".")

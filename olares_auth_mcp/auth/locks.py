@@ -21,7 +21,7 @@ from pathlib import Path
 
 from olares_auth_mcp.auth._fs import make_private_dirs
 
-__all__ = ["flock_exclusive", "wait_while_locked"]
+__all__ = ["flock_exclusive", "try_flock_exclusive", "wait_while_locked"]
 
 
 def _open_lock_file(path: Path) -> int:
@@ -99,6 +99,21 @@ def flock_exclusive(path: Path, timeout: float, on_timeout: Callable[[], Excepti
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+@contextmanager
+def try_flock_exclusive(path: Path) -> Iterator[bool]:
+    """Try once, without waiting, to hold an exclusive flock on ``path``; yields whether it is held."""
+    fd = _open_lock_file(path)
+    try:
+        held = _try_lock(fd)
+        try:
+            yield held
+        finally:
+            if held:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
         os.close(fd)
 
 

@@ -370,7 +370,7 @@ def cache_owner_role(store: ConfigStore, olares_id: str, role: str, *, now: floa
             profile.owner_role = known_role(role)
             profile.whoami_refreshed_at = int(now)
 
-    store.mutate(change)
+    store.mutate(change, only_if_changed=True)
 
 
 def cache_backend_version(store: ConfigStore, olares_id: str, version: str, *, now: float) -> None:

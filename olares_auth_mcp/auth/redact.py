@@ -27,6 +27,7 @@ REDACTED: Final = "[redacted]"
 JWT_PATTERN: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 _SEGMENT: Final = re.compile(r"[A-Za-z0-9_-]*")  # one greedy character class: no backtracking
 _TOKENISH: Final = re.compile(r"[A-Za-z0-9_\-+/=.~]{24,}")
+_JSON_ESCAPED: Final = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')  # what a JSON writer may escape
 MIN_SECRET_LENGTH: Final = 8  # shorter stored values are not redacted by value (they would shred ordinary text)
 
 
@@ -103,16 +104,49 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
     return False
 
 
+def _trie_pattern(secrets: Iterable[str]) -> str:
+    """One regex matching any of ``secrets``, as a trie of their common prefixes.
+
+    A plain alternation ``s1|s2|…`` makes the engine try every secret at every position of the text
+    (most tokens share ``eyJhbGci…``), so scanning costs O(text × secrets). The trie form branches
+    only where the secrets differ, so a position is rejected after a character or two: the scan is
+    linear in the text. Longer matches still win: a secret that is a prefix of another becomes an
+    optional tail, tried greedily before stopping at the shorter one.
+    """
+    trie: dict[str, Any] = {}
+    for secret in secrets:
+        node = trie
+        for char in secret:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a secret ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = []
+        for char in sorted(key for key in node if key):
+            literal, child = char, node[char]
+            while len(child) == 1 and "" not in child:  # an unbranched run: one literal
+                ((next_char, child),) = child.items()
+                literal += next_char
+            branches.append(re.escape(literal) + emit(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 class Redactor:
     """Redacts strings (and nested JSON-like values) against the secrets ``secrets()`` returns now.
 
-    All known values are matched by one alternation regex (longest first), compiled once per
-    distinct secret set, so a result is scanned once per string, not once per secret.
+    All known values are matched by one trie-shaped regex, compiled only when the set of secrets
+    changes (a list object already seen is not even compared again), so a result is scanned once
+    per string, in time linear in its length.
     """
 
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
-        self._compiled: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
+        self._compiled: tuple[object, frozenset[str], re.Pattern[str] | None, bool] = (None, frozenset(), None, True)
         self._sorted: tuple[object, list[str]] = (None, [])
 
     def known(self, source: Iterable[str] | None = None) -> list[str]:
@@ -128,25 +162,49 @@ class Redactor:
         return ordered
 
     def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
-        key = tuple(known)
-        if key != self._compiled[0]:
-            pattern = re.compile("|".join(map(re.escape, key))) if key else None
-            self._compiled = (key, pattern)
-        return self._compiled[1]
+        seen, secrets, pattern, json_safe = self._compiled
+        if known is seen:
+            return pattern
+        key = frozenset(s for s in known if len(s) >= MIN_SECRET_LENGTH)
+        if key != secrets:
+            pattern = re.compile(_trie_pattern(key)) if key else None
+            json_safe = not any(_JSON_ESCAPED.search(s) for s in key)
+        self._compiled = (known, key, pattern, json_safe)
+        return pattern
+
+    def clean_json(self, text: str, known: list[str] | None = None) -> bool:
+        """True when the JSON ``text`` of a value proves that ``value(...)`` would change nothing.
+
+        One linear scan of the serialized value instead of a walk over every string in it. Sound
+        because a secret occurs in a string only if it occurs, unchanged, in the JSON text: the
+        secrets must contain nothing a JSON writer may escape (quote, backslash, control or
+        non-ASCII characters; checked, otherwise the answer is False), and
+        anything JWT-shaped contains ``eyJ``, which JSON never escapes. A False answer only means:
+        walk the value.
+        """
+        pattern = self._pattern(self.known() if known is None else known)
+        if not self._compiled[3] or "eyJ" in text:
+            return False
+        return pattern is None or pattern.search(text) is None
 
     def text(self, value: str, known: list[str] | None = None) -> str:
-        pattern = self._pattern(self.known() if known is None else known)
+        return self._scrub(value, self._pattern(self.known() if known is None else known))
+
+    @staticmethod
+    def _scrub(value: str, pattern: re.Pattern[str] | None) -> str:
         if pattern is not None and len(value) >= MIN_SECRET_LENGTH:
             value = pattern.sub(REDACTED, value)
         return redact_jwts(value)
 
     def value(self, value: Any, known: list[str] | None = None) -> Any:
         """Redact every string inside dicts, lists and tuples."""
-        known = self.known() if known is None else known
+        return self._walk(value, self._pattern(self.known() if known is None else known))
+
+    def _walk(self, value: Any, pattern: re.Pattern[str] | None) -> Any:
         if isinstance(value, str):
-            return self.text(value, known)
+            return self._scrub(value, pattern)
         if isinstance(value, dict):
-            return {k: self.value(v, known) for k, v in value.items()}
+            return {k: self._walk(v, pattern) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.value(v, known) for v in value]
+            return [self._walk(v, pattern) for v in value]
         return value

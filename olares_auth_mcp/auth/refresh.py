@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from olares_auth_mcp.auth.errors import (
     VaultError,
 )
 from olares_auth_mcp.auth.jwt import expires_at, is_expired
-from olares_auth_mcp.auth.locks import flock_exclusive, wait_while_locked
+from olares_auth_mcp.auth.locks import try_flock_exclusive, wait_while_locked
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
@@ -130,21 +131,24 @@ class Refresher:
                         del self._flights[olares_id]
 
     def _refresh_serialized(self, olares_id: str, auth_url: str, current: str, insecure: bool) -> str:
-        fresh = self._already_fresh(olares_id, current)
-        if fresh is not None:
-            return fresh
         lock = self.paths.refresh_lock(olares_id)
-        # If another process is refreshing right now, wait for it alongside every other waiter, then look
-        # again: most callers find the new token here and never queue for the exclusive lock.
-        if wait_while_locked(lock, self.lock_timeout):
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
             fresh = self._already_fresh(olares_id, current)
             if fresh is not None:
                 return fresh
-        with flock_exclusive(lock, self.lock_timeout, lambda: LockTimeout(olares_id)):
-            fresh = self._already_fresh(olares_id, current)
-            if fresh is not None:
-                return fresh
-            return self._refresh_locked(olares_id, auth_url, insecure)
+            with try_flock_exclusive(lock) as held:
+                if held:
+                    fresh = self._already_fresh(olares_id, current)
+                    if fresh is not None:
+                        return fresh
+                    return self._refresh_locked(olares_id, auth_url, insecure)
+            # Another process is refreshing. Wait for it alongside every other waiter (a shared lock,
+            # taken and dropped), then look again: all of them wake together and find the new token,
+            # instead of queueing for the exclusive lock and re-reading one after another.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not wait_while_locked(lock, remaining):
+                raise LockTimeout(olares_id)
 
     def _refresh_locked(self, olares_id: str, auth_url: str, insecure: bool) -> str:
         record = self.vault.get(olares_id)

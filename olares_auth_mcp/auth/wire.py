@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -44,6 +45,7 @@ __all__ = [
     "salted_password",
     "server_body",
     "snippet",
+    "tls_context",
 ]
 
 PASSWORD_SALT: Final = "@Olares2025"  # noqa: S105 - a public protocol constant, not a secret
@@ -58,12 +60,34 @@ HttpFactory = Callable[..., httpx.Client]
 """``factory(*, insecure: bool, timeout: float, auth: httpx.Auth | None = None) -> httpx.Client``."""
 
 
+_TLS_LOCK: Final = threading.Lock()
+_TLS_CONTEXTS: dict[bool, ssl.SSLContext] = {}
+
+
+def tls_context(*, insecure: bool = False) -> ssl.SSLContext:
+    """The process's one TLS context for verifying clients (and one for the human-chosen insecure mode).
+
+    Built lazily, once, by httpx's own ``create_ssl_context``, so it is exactly what ``verify=True``
+    (honouring ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else certifi) or ``verify=False`` would build per
+    client. Parsing the CA bundle costs ~20 ms and leaks allocator memory every time; sharing the
+    context makes a client cheap. An ``SSLContext`` is safe to share across threads.
+    """
+    context = _TLS_CONTEXTS.get(insecure)
+    if context is None:
+        with _TLS_LOCK:
+            context = _TLS_CONTEXTS.get(insecure)
+            if context is None:
+                context = httpx.create_ssl_context(verify=not insecure, trust_env=not insecure)
+                _TLS_CONTEXTS[insecure] = context
+    return context
+
+
 def default_http_factory(
     *, insecure: bool = False, timeout: float = 30.0, auth: httpx.Auth | None = None
 ) -> httpx.Client:
-    """A fresh client: TLS verification off only for ``insecure`` profiles, which (as Go's bare
-    transport) then ignore ``HTTP(S)_PROXY``."""
-    return httpx.Client(verify=not insecure, timeout=timeout, trust_env=not insecure, auth=auth)
+    """A fresh client (own connection pool and cookie jar) on the shared TLS context: verification
+    off only for ``insecure`` profiles, which (as Go's bare transport) then ignore ``HTTP(S)_PROXY``."""
+    return httpx.Client(verify=tls_context(insecure=insecure), timeout=timeout, trust_env=not insecure, auth=auth)
 
 
 def salted_password(password: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,17 +24,25 @@ commands:
 """
 
 
-def _commands() -> dict[str, Callable[[CliContext, list[str]], int]]:
-    from olares_auth_mcp.cli import profile, remote
+# verb → (module, function). Each verb imports only its own module: `profile list` never loads
+# httpx or ssl (~100 ms of an agent's CLI loop), the network verbs in cli/remote.py do.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("olares_auth_mcp.cli.profile", "cmd_list"),
+    "use": ("olares_auth_mcp.cli.profile", "cmd_use"),
+    "remove": ("olares_auth_mcp.cli.profile", "cmd_remove"),
+    "login": ("olares_auth_mcp.cli.remote", "cmd_login"),
+    "import": ("olares_auth_mcp.cli.remote", "cmd_import"),
+    "whoami": ("olares_auth_mcp.cli.remote", "cmd_whoami"),
+}
 
-    return {
-        "list": profile.cmd_list,
-        "use": profile.cmd_use,
-        "remove": profile.cmd_remove,
-        "login": remote.cmd_login,
-        "import": remote.cmd_import,
-        "whoami": remote.cmd_whoami,
-    }
+
+def _command(verb: str) -> Callable[[CliContext, list[str]], int] | None:
+    target = COMMANDS.get(verb)
+    if target is None:
+        return None
+    module, name = target
+    command: Callable[[CliContext, list[str]], int] = getattr(importlib.import_module(module), name)
+    return command
 
 
 def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
@@ -42,8 +51,7 @@ def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
         return 0 if args else 1
-    commands = _commands()
-    command = commands.get(args[0])
+    command = _command(args[0])
     if command is None:
         say(f'Error: unknown command "{args[0]}" for "olares-auth-mcp profile"', sys.stderr)
         return 1

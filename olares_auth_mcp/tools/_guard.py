@@ -142,7 +142,9 @@ class Guard:
         ``stores_tokens=False`` declares that the call cannot write a token (no login, import or
         refresh), so the secrets read before the call still cover everything it could return.
         """
-        before = _SCREENED.get() or self.known_secrets()
+        before = _SCREENED.get()
+        if before is None:  # not through the ArgumentScreen (a direct call): read them now
+            before = self.known_secrets()
         try:
             result = call()
         except (AuthError, LoginError, ToolError) as err:
@@ -186,8 +188,11 @@ class Guard:
         return self.redact_model(result, known) if isinstance(result, BaseModel) else result
 
     def redact_model(self, result: M, known: list[str] | None = None) -> M:
+        known = self.redactor.known() if known is None else known
+        if self.redactor.clean_json(result.model_dump_json(), known):  # one linear scan, the usual case
+            return result
         dumped = result.model_dump(mode="json")
-        cleaned = self.redactor.value(dumped, self.redactor.known() if known is None else known)
+        cleaned = self.redactor.value(dumped, known)
         return result if cleaned == dumped else type(result).model_validate(cleaned)
 
 
@@ -256,10 +261,16 @@ class ArgumentScreen:
     async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
         params = ctx.params if isinstance(ctx.params, dict) else None
         if params is not None and ctx.method == "tools/call":
-            refusal = self._screen_tool_call(params)
+            known = self.guard.known_secrets()
+            refusal = self._screen_tool_call(params, known)
             if refusal is not None:
                 return CallToolResult(content=[TextContent(type="text", text=refusal)], is_error=True)
-        elif params is not None and ctx.method in ("prompts/get", "resources/read"):
+            screened = _SCREENED.set(known)  # Guard.run reuses them: one vault fingerprint per call
+            try:
+                return await call_next(ctx)
+            finally:
+                _SCREENED.reset(screened)
+        if params is not None and ctx.method in ("prompts/get", "resources/read"):
             refusal = self._screen_read(ctx.method, params)
             if refusal is not None:
                 raise MCPError(INVALID_PARAMS, refusal)
@@ -278,9 +289,8 @@ class ArgumentScreen:
                 return refusal_message(top)
         return None
 
-    def _screen_tool_call(self, params: dict[str, Any]) -> str | None:
+    def _screen_tool_call(self, params: dict[str, Any], known: list[str]) -> str | None:
         tool, arguments = params.get("name"), params.get("arguments")
-        known = self.guard.known_secrets()
         refusal = self._screen("(refused tool name)", {"name": tool}, frozenset(), known)
         if refusal is not None:
             return refusal

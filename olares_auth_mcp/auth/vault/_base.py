@@ -68,6 +68,7 @@ class BlobVault:
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
+        self._records: dict[str, tuple[bytes, TokenRecord]] = {}  # account → (blob, its decoded record)
 
     @property
     def backend(self) -> str:
@@ -81,11 +82,23 @@ class BlobVault:
         except OSError as err:
             raise _wrap("get", olares_id, err) from err
         if blob is None:
+            self._records.pop(olares_id, None)
             raise TokenNotFound
+        return self._decode(olares_id, blob)
+
+    def _decode(self, olares_id: str, blob: bytes) -> TokenRecord:
+        """The record in ``blob``, decoded once per distinct blob (a ``TokenRecord`` is immutable).
+
+        A record stored for another Olares ID is never a token for this one (cached or not).
+        """
+        cached = self._records.get(olares_id)
+        if cached is not None and cached[0] == blob:
+            return cached[1]
         record = TokenRecord.from_json(blob, olares_id)
         if record.olares_id != olares_id:
             foreign = ForeignRecord(olares_id, record.olares_id)
             raise _wrap("get", olares_id, foreign) from foreign
+        self._records[olares_id] = (blob, record)
         return record
 
     def set(self, record: TokenRecord) -> None:

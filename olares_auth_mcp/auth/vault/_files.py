@@ -3,6 +3,13 @@
 ``<dir>/<safe-name>.enc`` is ``nonce(12) ‖ ciphertext ‖ tag(16)`` under a
 32-byte master key, no associated data. On Linux the key is the raw file
 ``<dir>/master.key``; on macOS it lives in the login keychain (``MacKeychainKey``).
+
+Reads are cached by file identity (device, inode, size, mtime_ns, ctime_ns): a listing of n profiles
+costs n ``stat`` calls, not n reads of the key and n decryptions. Every write here is a rename of a
+new file (a new inode), and an in-place rewrite that restores the mtime still moves the ctime. A file
+changed within ``RACY_NS`` of being cached could be replaced again inside one timestamp tick by a
+same-sized file on a recycled inode; such "racy" entries (as git calls them) are confirmed by
+comparing the bytes on disk until they age out of that window.
 """
 
 from __future__ import annotations
@@ -10,11 +17,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
-import shutil
-import uuid
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, Generic, NamedTuple, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +34,8 @@ KEY_SIZE: Final = 32
 NONCE_SIZE: Final = 12
 MIN_BLOB: Final = NONCE_SIZE + 16
 _UNSAFE: Final = re.compile(r"[^a-zA-Z0-9._-]")
+RACY_NS: Final = 2_000_000_000
+T = TypeVar("T")
 
 
 def safe_file_name(account: str) -> str:
@@ -48,23 +56,89 @@ class KeySource(Protocol):
     def purge(self) -> None: ...
 
 
-def read_key_file(path: Path) -> bytes | None:
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        return None
+Identity = tuple[int, int, int, int, int]
+
+
+def file_identity(st: os.stat_result) -> Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class _Cached(NamedTuple, Generic[T]):
+    identity: Identity
+    raw: bytes
+    value: T
+    racy: bool
+
+
+class FileCache(Generic[T]):
+    """``path`` → what ``decode`` made of its bytes, re-read only when the file's identity changes."""
+
+    def __init__(self, *, racy_ns: int = RACY_NS) -> None:
+        self._entries: dict[str, _Cached[T]] = {}
+        self._racy_ns = racy_ns
+
+    def get(self, file: str | Path, decode: Callable[[bytes], T]) -> T | None:
+        """``decode(bytes of file)``, or None when the file does not exist. ``decode``'s errors propagate."""
+        path = os.fspath(file)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._entries.pop(path, None)
+            return None
+        entry = self._entries.get(path)
+        if entry is not None and entry.identity == file_identity(st):
+            if not entry.racy:
+                return entry.value
+            with contextlib.suppress(FileNotFoundError):
+                if _read(path)[1] == entry.raw:
+                    if time.time_ns() - st.st_ctime_ns >= self._racy_ns:  # old enough now: identity suffices
+                        self._entries[path] = entry._replace(racy=False)
+                    return entry.value
+        try:
+            st, raw = _read(path)
+        except FileNotFoundError:
+            self._entries.pop(path, None)
+            return None
+        value = decode(raw)
+        self._entries[path] = _Cached(file_identity(st), raw, value, time.time_ns() - st.st_ctime_ns < self._racy_ns)
+        return value
+
+    def forget(self, file: str | Path | None = None) -> None:
+        if file is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(os.fspath(file), None)
+
+
+def _read(path: str) -> tuple[os.stat_result, bytes]:
+    """The file's bytes and the identity of exactly the file they came from."""
+    with open(path, "rb") as handle:
+        return os.fstat(handle.fileno()), handle.read()
+
+
+def _check_key(key: bytes) -> bytes:
     if len(key) != KEY_SIZE:
         raise VaultCorrupted
     return key
 
 
+def read_key_file(path: str | Path, cache: FileCache[bytes] | None = None) -> bytes | None:
+    if cache is not None:
+        return cache.get(path, _check_key)
+    try:
+        key = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    return _check_key(key)
+
+
 def create_key_file(path: Path) -> bytes:
     """Create ``path`` with 32 random bytes unless it exists; a lost race reads the winner's key."""
     make_private_dirs(path.parent)
-    tmp = path.parent / f"{path.name}.{uuid.uuid4()}.tmp"
+    tmp = path.parent / f"{path.name}.{os.urandom(16).hex()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        os.write(fd, secrets.token_bytes(KEY_SIZE))
+        os.write(fd, os.urandom(KEY_SIZE))
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -87,9 +161,11 @@ class RawKeyFile:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "master.key"
+        self._file = os.fspath(self.path)
+        self._cache: FileCache[bytes] = FileCache()
 
     def load(self) -> bytes | None:
-        return read_key_file(self.path)
+        return read_key_file(self._file, self._cache)
 
     def load_or_create(self) -> bytes:
         return self.load() or create_key_file(self.path)
@@ -104,6 +180,9 @@ class EncryptedFileStore:
     def __init__(self, directory: Path, keys: KeySource) -> None:
         self.directory = directory
         self.keys = keys
+        self._cache: FileCache[bytes] = FileCache()  # file → its ciphertext
+        self._plain: dict[str, tuple[bytes, bytes, bytes]] = {}  # account → (ciphertext, key, plaintext)
+        self._files: dict[str, str] = {}
 
     @property
     def backend(self) -> str:
@@ -112,35 +191,53 @@ class EncryptedFileStore:
     def path_for(self, account: str) -> Path:
         return self.directory / safe_file_name(account)
 
+    def _file_for(self, account: str) -> str:
+        """``path_for`` as a string, memoised: a listing asks for every account on every call."""
+        file = self._files.get(account)
+        if file is None:
+            file = self._files[account] = os.fspath(self.path_for(account))
+        return file
+
     def get_blob(self, account: str) -> bytes | None:
-        try:
-            blob = self.path_for(account).read_bytes()
-        except FileNotFoundError:
+        blob = self._cache.get(self._file_for(account), bytes)
+        if blob is None:
+            self._plain.pop(account, None)
             return None
         key = self.keys.load()
         if key is None:
             raise VaultError("keychain not initialized")
         if len(blob) < MIN_BLOB:
             raise VaultCorrupted("ciphertext too short")
+        known = self._plain.get(account)
+        if known is not None and known[0] == blob and known[1] == key:  # same bytes, same key: same plaintext
+            return known[2]
         try:
-            return AESGCM(key).decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], None)
+            plain = AESGCM(key).decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], None)
         except InvalidTag as err:
             raise VaultCorrupted("cipher: message authentication failed") from err
+        self._plain[account] = (blob, key, plain)
+        return plain
 
     def put_blob(self, account: str, data: bytes) -> None:
         key = self.keys.load_or_create()
-        nonce = secrets.token_bytes(NONCE_SIZE)
+        nonce = os.urandom(NONCE_SIZE)
         blob = nonce + AESGCM(key).encrypt(nonce, data, None)
         target = self.path_for(account)
-        atomic_write(target, blob, f"{target.name}.{uuid.uuid4()}.tmp")
+        atomic_write(target, blob, f"{target.name}.{os.urandom(16).hex()}.tmp")
 
     def remove_blob(self, account: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path_for(account).unlink()
+        self._cache.forget(self._file_for(account))
+        self._plain.pop(account, None)
 
     def purge(self) -> None:
+        self._cache.forget()
+        self._plain.clear()
         self.keys.purge()
         if self.directory.exists():
+            import shutil  # with bz2 and lzma: only the last profile's removal needs it
+
             shutil.rmtree(self.directory)
 
     def loose_files(self) -> list[tuple[Path, str]]:

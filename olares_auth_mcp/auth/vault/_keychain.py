@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from olares_auth_mcp.auth.errors import VaultCorrupted, VaultLocked
-from olares_auth_mcp.auth.vault._files import KEY_SIZE, create_key_file, read_key_file
+from olares_auth_mcp.auth.vault._files import KEY_SIZE, FileCache, create_key_file, read_key_file
 
 __all__ = ["MacKeychainKey"]
 
@@ -80,6 +80,7 @@ class MacKeychainKey:
         self.file = directory / "master.key.file"
         self.keyring = keyring_backend
         self.timeout = timeout
+        self._cache: FileCache[bytes] = FileCache()
 
     @property
     def backend(self) -> str:
@@ -95,10 +96,10 @@ class MacKeychainKey:
         return None if secret is None else decode_secret(secret)
 
     def load(self) -> bytes | None:
-        return read_key_file(self.file) or self._keychain_get()
+        return read_key_file(self.file, self._cache) or self._keychain_get()
 
     def load_or_create(self) -> bytes:
-        existing = read_key_file(self.file)
+        existing = read_key_file(self.file, self._cache)
         if existing is not None:
             return existing
         try:
