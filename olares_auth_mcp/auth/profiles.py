@@ -6,6 +6,7 @@ a plain result; the callers decide how to print it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -26,7 +27,6 @@ from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.status import Status, token_status
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
-from olares_auth_mcp.auth.wire import is_semver
 
 KNOWN_ROLES: Final = ("owner", "admin", "normal")
 MAX_VERSION_LENGTH: Final = 32
@@ -40,6 +40,14 @@ def known_role(role: str) -> str:
     treated as no role at all: not cached, and whoami shows ``(unknown)``.
     """
     return role if role in KNOWN_ROLES else ""
+
+
+_SEMVER: Final = re.compile(r"v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+
+
+def is_semver(text: str) -> bool:
+    """Masterminds' lenient ``semver.NewVersion``: ``1``, ``1.2``, ``v1.12.6-rc.1+build`` (ASCII digits only)."""
+    return _SEMVER.fullmatch(text) is not None
 
 
 def cacheable_version(version: str) -> bool:

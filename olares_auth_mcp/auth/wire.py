@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import socket
 import ssl
 import threading
@@ -450,14 +449,6 @@ def refresh_grant(
     if not grant.access_token:
         raise RefreshFailed("refresh returned empty access_token", status=200, transient=True)
     return Grant(grant.access_token, grant.refresh_token or refresh_token, grant.session_id)
-
-
-_SEMVER: Final = re.compile(r"v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
-
-
-def is_semver(text: str) -> bool:
-    """Masterminds' lenient ``semver.NewVersion``: ``1``, ``1.2``, ``v1.12.6-rc.1+build``."""
-    return _SEMVER.fullmatch(text) is not None
 
 
 def bfl_data(response: httpx.Response, label: str, sent: Iterable[str] = ()) -> dict[str, Any]:
