@@ -455,7 +455,7 @@ def bfl_data(response: httpx.Response, label: str, sent: Iterable[str] = ()) -> 
     """The ``data`` of a BFL envelope ``{"code":0,"message":…,"data":{…}}`` that answered 200.
 
     Raises:
-        ServerError: non-zero code (``<label>: server said: "<message>"``) or an undecodable body.
+        ServerError: a code other than 0 or 200 (``<label>: server said: "<message>"``) or an undecodable body.
     """
     try:
         parsed = json.loads(response.content)
@@ -465,7 +465,8 @@ def bfl_data(response: httpx.Response, label: str, sent: Iterable[str] = ()) -> 
     if not isinstance(parsed, dict):
         raise ServerError(f"{label}: decode response: not a JSON object")
     code = parsed.get("code", 0)
-    if code != 0:
+    # olares-cli accepts 0 and 200: user-service answers 200 on some proxied routes
+    if code not in (0, 200) or isinstance(code, bool):
         message = parsed.get("message")
         shown = code if isinstance(code, int) else said(str(code)[:64], sent, 64)
         raise ServerError(

@@ -43,7 +43,7 @@ ID = "alice@olares.com"
         ("refresh returned empty access_token", "server"),
         (str(e.LockTimeout(ID)), "lock_timeout"),
         (str(e.VaultLocked()), "vault_locked"),
-        (str(e.VaultError.op_failed("get", ID, e.VaultCorrupted())), "vault_corrupted"),
+        (str(e.VaultError.op_failed("Get", ID, e.VaultCorrupted())), "vault_corrupted"),
         (str(e.TokenDecodeError(ID, "x")), "vault_corrupted"),
         ("parse /home/a/.olares-cli/config.json: invalid character", "config"),
         (str(e.InvalidOlaresID("a@b@c")), "invalid_olares_id"),

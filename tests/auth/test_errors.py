@@ -40,8 +40,8 @@ from olares_auth_mcp.auth import errors as e
         (e.VaultCorrupted(), "keychain is corrupted"),
         (e.VaultLocked(), "keychain access blocked"),
         (
-            e.VaultError.op_failed("get", "alice@olares.com", "boom"),
-            "keychain get failed for olares-cli/alice@olares.com: boom",
+            e.VaultError.op_failed("Get", "alice@olares.com", "boom"),
+            "keychain Get failed for olares-cli/alice@olares.com: boom",
         ),
         (e.TokenDecodeError("a@b", "x"), "decode stored token for a@b: x"),
         (e.TOTPRequired(), "two-factor authentication is required: re-run with --totp <code>"),

@@ -143,7 +143,7 @@ def test_remove_with_unreadable_token_warns_and_keeps_the_blob(store: ConfigStor
     enc = vault.store.path_for("a@x.y")  # type: ignore[attr-defined]
     enc.write_bytes(b"x" * 40)
     result = remove_profile(store, vault, "a@x.y")
-    assert result.lines()[0].startswith("warning: failed to clear stored token for a@x.y: keychain get failed")
+    assert result.lines()[0].startswith("warning: failed to clear stored token for a@x.y: keychain Get failed")
     assert enc.exists()
 
 
@@ -266,7 +266,7 @@ def test_foreign_record_lists_unknown_and_fails_resolution_in_one_line(store: Co
     assert rows[0].has_refresh_token is False
     with pytest.raises(VaultError) as info:
         resolve_credentials(store, vault, target="alice@olares.com")
-    assert str(info.value).startswith("read token store: keychain get failed for olares-cli/alice@olares.com: ")
+    assert str(info.value).startswith("read token store: keychain Get failed for olares-cli/alice@olares.com: ")
     assert "\n" not in str(info.value) and "rt-m" not in str(info.value)
 
 

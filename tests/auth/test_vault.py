@@ -155,7 +155,7 @@ def test_tampered_blob_is_an_error_and_is_kept(vault: BlobVault, paths: Paths) -
     enc.write_bytes(bytes(blob))
     with pytest.raises(VaultError) as info:
         vault.get(RECORD.olares_id)
-    assert str(info.value).startswith("keychain get failed for olares-cli/alice@olares.com: ")
+    assert str(info.value).startswith("keychain Get failed for olares-cli/alice@olares.com: ")
     with pytest.raises(VaultError):
         vault.delete(RECORD.olares_id)
     assert enc.read_bytes() == bytes(blob), "nothing is deleted because it could not be read"
@@ -174,7 +174,7 @@ def test_master_key_of_wrong_length_is_corrupted(vault: BlobVault, paths: Paths)
     (paths.keychain_dir / "master.key").write_bytes(b"short")
     with pytest.raises(VaultError) as info:
         vault.get(RECORD.olares_id)
-    assert str(info.value) == "keychain get failed for olares-cli/alice@olares.com: keychain is corrupted"
+    assert str(info.value) == "keychain Get failed for olares-cli/alice@olares.com: keychain is corrupted"
     with pytest.raises(VaultError):
         vault.set(RECORD)
     assert (paths.keychain_dir / "master.key").read_bytes() == b"short"
@@ -281,7 +281,7 @@ def test_record_written_for_a_look_alike_id_is_not_alices_token(vault: BlobVault
     with pytest.raises(VaultError) as info:
         vault.get("alice@olares.com")
     assert str(info.value) == (
-        'keychain get failed for olares-cli/alice@olares.com: the stored record is for olaresId "alice_olares.com", '
+        'keychain Get failed for olares-cli/alice@olares.com: the stored record is for olaresId "alice_olares.com", '
         "not this one (two IDs share one token file)"
     )
     assert vault.get("alice_olares.com").access_token == "at-mallory"

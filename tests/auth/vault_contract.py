@@ -62,6 +62,13 @@ def check_purge_removes_everything(vault: TokenVault) -> None:
     assert vault.get(RECORD.olares_id) == RECORD
 
 
+def check_an_empty_record_is_no_record(vault: TokenVault) -> None:
+    """A record that decrypts to an empty string reads as no record (``never``), as olares-cli reads it."""
+    vault.store.put_blob(RECORD.olares_id, b"")  # type: ignore[attr-defined]  # every backend here is a BlobVault
+    with pytest.raises(TokenNotFound):
+        vault.get(RECORD.olares_id)
+
+
 def check_record_of_another_id_is_unreadable(vault: TokenVault) -> None:
     """A blob stored under one ID whose record names another is an error, never that other ID's token."""
     store = vault.store  # type: ignore[attr-defined]  # every backend here is a BlobVault
@@ -87,4 +94,5 @@ CONTRACT = [
     check_accounts_are_independent,
     check_purge_removes_everything,
     check_record_of_another_id_is_unreadable,
+    check_an_empty_record_is_no_record,
 ]

@@ -60,6 +60,7 @@ class BlobStore(Protocol):
 
 
 def _wrap(op: str, account: str, err: Exception) -> VaultError:
+    """``op`` is olares-cli's Go method name, capitalised as it prints it: Get, Set, Remove."""
     return VaultError.op_failed(op, account, err)
 
 
@@ -78,10 +79,11 @@ class BlobVault:
         try:
             blob = self.store.get_blob(olares_id)
         except VaultError as err:
-            raise _wrap("get", olares_id, err) from err
+            raise _wrap("Get", olares_id, err) from err
         except OSError as err:
-            raise _wrap("get", olares_id, err) from err
-        if blob is None:
+            raise _wrap("Get", olares_id, err) from err
+        if blob is None or blob == b"":
+            # olares-cli reads a record that decrypts to an empty string as no record: "never", not "unknown"
             self._records.pop(olares_id, None)
             raise TokenNotFound
         return self._decode(olares_id, blob)
@@ -97,7 +99,7 @@ class BlobVault:
         record = TokenRecord.from_json(blob, olares_id)
         if record.olares_id != olares_id:
             foreign = ForeignRecord(olares_id, record.olares_id)
-            raise _wrap("get", olares_id, foreign) from foreign
+            raise _wrap("Get", olares_id, foreign) from foreign
         self._records[olares_id] = (blob, record)
         return record
 
@@ -105,21 +107,21 @@ class BlobVault:
         try:
             self.store.put_blob(record.olares_id, record.valid().to_json().encode("utf-8"))
         except (VaultError, OSError) as err:
-            raise _wrap("set", record.olares_id, err) from err
+            raise _wrap("Set", record.olares_id, err) from err
 
     def delete(self, olares_id: str) -> None:
         self.get(olares_id)
         try:
             self.store.remove_blob(olares_id)
         except (VaultError, OSError) as err:
-            raise _wrap("delete", olares_id, err) from err
+            raise _wrap("Remove", olares_id, err) from err
 
     def mark_invalidated(self, olares_id: str, at_ms: int) -> None:
         record = self.get(olares_id)
         try:
             self.store.put_blob(olares_id, record.invalidated(at_ms).to_json().encode("utf-8"))
         except (VaultError, OSError) as err:
-            raise _wrap("set", olares_id, err) from err
+            raise _wrap("Set", olares_id, err) from err
 
     def purge(self) -> None:
         try:
