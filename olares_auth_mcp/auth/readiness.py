@@ -9,7 +9,7 @@ given its inputs; ``Account``-backed live checks are layered on by the caller.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -83,11 +83,12 @@ def loose_key_hints(vault: TokenVault) -> list[str]:
     return hints
 
 
-def environment_hints(status: str, vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
-    """Hints the seed asks for: a leftover plaintext tokens.json, which backend holds the tokens,
-    and (ours) key material with loose permissions or a foreign owner (``loose_key_hints``)."""
+def environment_hints(statuses: Collection[str], vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
+    """Hints for profiles in ``statuses`` (one gate answer, or every row of a listing): a leftover plaintext
+    tokens.json, which backend holds the tokens, and (ours) key material with loose permissions or a
+    foreign owner (``loose_key_hints``). Each hint once, whatever the number of profiles: one directory scan."""
     hints = loose_key_hints(vault)
-    if status == Status.NEVER and legacy_tokens_exists:
+    if Status.NEVER in statuses and legacy_tokens_exists:
         hints.append(
             "~/.olares-cli/tokens.json (the deprecated plaintext store) exists: this user probably upgraded "
             "olares-cli, whose keychain-era builds ignore that file. Log in again; the file is never read or "

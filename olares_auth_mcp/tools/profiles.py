@@ -117,7 +117,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
             rows = profile_rows(config, deps.vault, now=deps.clock())
             warnings.extend(row.warning for row in rows if row.warning)
             legacy = deps.paths.legacy_tokens_file.exists()
-            hints = sorted({h for row in rows for h in environment_hints(str(row.status), deps.vault, legacy)})
+            hints = sorted(environment_hints({str(row.status) for row in rows}, deps.vault, legacy))
             current = config.current()
             return ProfileListResult(
                 profiles=[_row_model(row) for row in rows],
@@ -145,7 +145,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         def call() -> ReadinessResult:
             local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock())
             legacy = deps.paths.legacy_tokens_file.exists()
-            local = replace(local, hints=environment_hints(local.status, deps.vault, legacy))
+            local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy))
             if live and local.decision == "proceed":
                 local = assess_live(account, local, target=profile, clock=deps.clock)
             return _readiness_model(local)

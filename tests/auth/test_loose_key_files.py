@@ -22,7 +22,7 @@ def stored(vault: BlobVault, paths: Paths) -> BlobVault:
 def test_private_files_give_no_hint(stored: BlobVault, paths: Paths) -> None:
     assert sorted(os.listdir(paths.keychain_dir)) == ["alice_olares.com.enc", "master.key"]
     assert loose_key_hints(stored) == []
-    assert environment_hints("logged-in", stored, False) == []
+    assert environment_hints({"logged-in"}, stored, False) == []
 
 
 @pytest.mark.parametrize(("name", "mode"), [("master.key", 0o644), ("alice_olares.com.enc", 0o640)])
@@ -31,13 +31,13 @@ def test_a_loose_file_is_reported_with_chmod_600_and_still_read(
 ) -> None:
     path = paths.keychain_dir / name
     path.chmod(mode)
-    hints = environment_hints("logged-in", stored, False)
+    hints = environment_hints({"logged-in"}, stored, False)
     assert len(hints) == 1
     assert hints[0].startswith(f"{path} is accessible to other users (mode {mode:04o}): ")
     assert hints[0].endswith(f"Fix: chmod 600 {shlex.quote(str(path))}")
     assert stored.get("alice@olares.com").refresh_token == "rt", "warned, not refused"
     path.chmod(0o600)
-    assert environment_hints("logged-in", stored, False) == []
+    assert environment_hints({"logged-in"}, stored, False) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")

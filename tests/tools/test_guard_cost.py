@@ -9,6 +9,7 @@ import pytest
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.auth.vault._files import EncryptedFileStore
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import ArgumentScreen, Guard
 from olares_auth_mcp.tools.models import WhoamiModel
@@ -54,3 +55,37 @@ async def test_a_screened_call_fingerprints_once(paths: Paths, vault: BlobVault)
     assert guard.fingerprints == 1
     guard.run("profile_whoami", {}, _model, stores_tokens=False)  # outside the screen: reads them itself
     assert guard.fingerprints == 2
+
+
+class CountingStore(EncryptedFileStore):
+    """An ``EncryptedFileStore`` that counts its directory scans for loose key files (a subclass, not a patch)."""
+
+    scans = 0
+
+    def loose_files(self):  # type: ignore[no-untyped-def]
+        self.scans += 1
+        return super().loose_files()
+
+
+async def test_listing_scans_for_loose_key_files_once_whatever_the_number_of_profiles(paths: Paths) -> None:
+    from mcp import Client
+
+    from olares_auth_mcp.auth.config import ConfigStore, Profile
+    from olares_auth_mcp.auth.vault._files import RawKeyFile
+    from olares_auth_mcp.server.app import build_server
+
+    store = CountingStore(paths.keychain_dir, RawKeyFile(paths.keychain_dir))
+    vault = BlobVault(store)
+    ids = [f"user{n}@olares.com" for n in range(30)]
+    ConfigStore(paths).mutate(lambda c: c.profiles.extend(Profile(i) for i in ids))
+    for n, olares_id in enumerate(ids):
+        if n % 2:
+            vault.set(TokenRecord(olares_id, access_token="not-a-jwt", refresh_token=f"rt-{n}-0123456789"))
+    async with Client(build_server(Deps(paths=paths, vault=vault))) as client:
+        store.scans = 0
+        listed = (await client.call_tool("profile_list", {})).structured_content
+        assert len(listed["profiles"]) == 30
+        assert store.scans == 1
+        store.scans = 0
+        await client.call_tool("auth_readiness", {})
+        assert store.scans == 1
