@@ -61,16 +61,17 @@ def _login(olares_id: str) -> NextAction:
     return NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
 
 
-def loose_key_hints(vault: TokenVault) -> list[str]:
+def loose_key_hints(vault: TokenVault, accounts: Collection[str] | None = None) -> list[str]:
     """Ours: one hint per key file or token file other users can read or that another user owns, with the fix.
 
     olares-cli reads such files anyway, so the files are still used: this warns, it never refuses.
+    ``accounts`` limits the token files looked at (the gate: one profile's); None looks at all of them.
     """
     store = getattr(vault, "store", None)
     if not isinstance(store, EncryptedFileStore):
         return []
     hints = []
-    for path, why in store.loose_files():
+    for path, why in store.loose_files(accounts):
         quoted = shlex.quote(str(path))
         if why.startswith("is owned by"):
             fix = f"sudo chown $(id -u) {quoted} && chmod 600 {quoted}"
@@ -83,11 +84,17 @@ def loose_key_hints(vault: TokenVault) -> list[str]:
     return hints
 
 
-def environment_hints(statuses: Collection[str], vault: TokenVault, legacy_tokens_exists: bool) -> list[str]:
+def environment_hints(
+    statuses: Collection[str],
+    vault: TokenVault,
+    legacy_tokens_exists: bool,
+    accounts: Collection[str] | None = None,
+) -> list[str]:
     """Hints for profiles in ``statuses`` (one gate answer, or every row of a listing): a leftover plaintext
     tokens.json, which backend holds the tokens, and (ours) key material with loose permissions or a
-    foreign owner (``loose_key_hints``). Each hint once, whatever the number of profiles: one directory scan."""
-    hints = loose_key_hints(vault)
+    foreign owner (``loose_key_hints``, over ``accounts``' token files, or all). Each hint once, whatever the
+    number of profiles: one directory scan at most."""
+    hints = loose_key_hints(vault, accounts)
     if Status.NEVER in statuses and legacy_tokens_exists:
         hints.append(
             "~/.olares-cli/tokens.json (the deprecated plaintext store) exists: this user probably upgraded "

@@ -145,7 +145,8 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         def call() -> ReadinessResult:
             local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock())
             legacy = deps.paths.legacy_tokens_file.exists()
-            local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy))
+            accounts = [local.olares_id] if local.olares_id else []
+            local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy, accounts))
             if live and local.decision == "proceed":
                 local = assess_live(account, local, target=profile, clock=deps.clock)
             return _readiness_model(local)

@@ -60,11 +60,15 @@ async def test_a_screened_call_fingerprints_once(paths: Paths, vault: BlobVault)
 class CountingStore(EncryptedFileStore):
     """An ``EncryptedFileStore`` that counts its directory scans for loose key files (a subclass, not a patch)."""
 
-    scans = 0
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.scans = 0
+        self.asked: list[object] = []
 
-    def loose_files(self):  # type: ignore[no-untyped-def]
+    def loose_files(self, accounts=None):  # type: ignore[no-untyped-def]
         self.scans += 1
-        return super().loose_files()
+        self.asked.append(None if accounts is None else sorted(accounts))
+        return super().loose_files(accounts)
 
 
 async def test_listing_scans_for_loose_key_files_once_whatever_the_number_of_profiles(paths: Paths) -> None:
@@ -86,6 +90,6 @@ async def test_listing_scans_for_loose_key_files_once_whatever_the_number_of_pro
         listed = (await client.call_tool("profile_list", {})).structured_content
         assert len(listed["profiles"]) == 30
         assert store.scans == 1
-        store.scans = 0
-        await client.call_tool("auth_readiness", {})
-        assert store.scans == 1
+        store.scans, store.asked = 0, []
+        await client.call_tool("auth_readiness", {"profile": "user3@olares.com"})
+        assert store.scans == 1 and store.asked == [["user3@olares.com"]]  # the gate stats its own profile's file

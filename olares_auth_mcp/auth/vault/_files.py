@@ -18,7 +18,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Final, Generic, NamedTuple, Protocol, TypeVar
 
@@ -174,6 +174,9 @@ class RawKeyFile:
         """The key file goes with the directory."""
 
 
+_KEY_FILES: Final = ("master.key", "master.key.file")
+
+
 class EncryptedFileStore:
     """A ``BlobStore`` of AES-GCM ``.enc`` files in one directory."""
 
@@ -240,25 +243,30 @@ class EncryptedFileStore:
 
             shutil.rmtree(self.directory)
 
-    def loose_files(self) -> list[tuple[Path, str]]:
+    def loose_files(self, accounts: Collection[str] | None = None) -> list[tuple[Path, str]]:
         """Ours: key material (``master.key``, ``master.key.file``, ``*.enc``) that group or others can
         access, or that another user owns, each with the reason. olares-cli reads such files anyway,
         so this is for a warning, never a refusal.
+
+        ``accounts`` limits the token files looked at to those accounts' (the gate asks about one
+        profile: a few ``stat`` calls, not a scan of the directory).
         """
+        if accounts is None:
+            try:
+                with os.scandir(self.directory) as entries:
+                    names = sorted(e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES)
+            except OSError:
+                return []
+        else:
+            names = sorted({*_KEY_FILES, *(self.path_for(account).name for account in accounts)})
         found = []
         me = os.geteuid()
-        try:
-            entries = list(os.scandir(self.directory))
-        except OSError:
-            return []
-        for entry in sorted(entries, key=lambda e: e.name):
-            if not (entry.name.endswith(".enc") or entry.name in ("master.key", "master.key.file")):
-                continue
+        for name in names:
+            path = self.directory / name
             try:
-                st = entry.stat()  # follows a symlink, as every reader does
+                st = path.stat()  # follows a symlink, as every reader does
             except OSError:
                 continue
-            path = Path(entry.path)
             if st.st_uid != me:
                 found.append((path, f"is owned by uid {st.st_uid}, not by you (uid {me})"))
             elif st.st_mode & 0o077:
