@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -131,16 +133,35 @@ def test_the_server_starts_from_the_unpacked_bundle(unpacked: Path, tmp_path: Pa
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
     ]
-    done = subprocess.run(
+    # stdin stays open until both answers are in: a server may stop reading (and drop queued requests)
+    # as soon as its stdin closes, as a host never does mid-session
+    server = subprocess.Popen(
         [sys.executable, str(unpacked / "server.py")],
-        input="".join(json.dumps(m) + "\n" for m in messages),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         cwd=tmp_path,
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "OLARES_CLI_HOME": str(tmp_path / "olares")},
-        timeout=60,
-        check=False,
     )
-    answers = {a["id"]: a for a in map(json.loads, done.stdout.splitlines()) if "id" in a}
+    answers: dict[int, dict[str, object]] = {}
+    try:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        server.stdin.flush()
+        deadline = time.monotonic() + 60
+        while len(answers) < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([server.stdout], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            line = server.stdout.readline()
+            if not line:
+                break
+            answer = json.loads(line)
+            if "id" in answer:
+                answers[answer["id"]] = answer
+    finally:
+        server.kill()
+        server.wait(10)
     assert answers[1]["result"]["serverInfo"]["name"] == "olares-auth-mcp"
     assert "auth_readiness" in {tool["name"] for tool in answers[2]["result"]["tools"]}
