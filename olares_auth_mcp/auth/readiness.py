@@ -13,16 +13,19 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from olares_auth_mcp.auth.catalogue import classify
+from olares_auth_mcp.auth.catalogue import NO_ID, classify
+from olares_auth_mcp.auth.commands import OURS, login_command
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
     AuthError,
+    InvalidOlaresID,
     NotLoggedIn,
     PermissionDenied,
     ServerError,
     TokenInvalidated,
 )
+from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
@@ -35,13 +38,29 @@ __all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hint
 Decision = Literal["proceed", "stop"]
 
 
+ASK_FOR_ID = (
+    "Ask the human for their Olares ID (name@domain); never guess or invent it. Then call start_login with "
+    "olares_id set to exactly what they said."
+)
+ASK_TO_RUN = (
+    "start_login does not accept this profile's Olares ID as it is written; ask the human to run the command "
+    "themselves in a terminal."
+)
+
+
 @dataclass(frozen=True)
 class NextAction:
-    """The tool an agent calls next, and the olares-cli command a human would run instead."""
+    """The tool an agent calls next, and the command a human would run instead (the installed CLI).
+
+    ``arguments`` are always complete and callable as given, or empty with ``ask_human`` saying what the
+    agent must ask the human first (their Olares ID): no argument is ever a placeholder. ``tool`` is
+    ``"none"`` when no tool can do it and only the human can (``ask_human`` says so).
+    """
 
     tool: str
     arguments: dict[str, object]
     command: str
+    ask_human: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +76,15 @@ class Readiness:
     hints: list[str] = field(default_factory=list)
 
 
-def _login(olares_id: str) -> NextAction:
-    return NextAction("start_login", {"olares_id": olares_id}, f"olares-cli profile login --olares-id {olares_id}")
+def _login(olares_id: str | None, cli: str) -> NextAction:
+    """A login: ``start_login`` with an Olares ID the tool accepts, else what to ask the human."""
+    if not olares_id:
+        return NextAction("start_login", {}, f"{cli} profile login --olares-id {NO_ID}", ask_human=ASK_FOR_ID)
+    try:
+        OlaresID.validated(olares_id, agent=True)
+    except InvalidOlaresID:
+        return NextAction("none", {}, login_command(cli, olares_id), ask_human=ASK_TO_RUN)
+    return NextAction("start_login", {"olares_id": olares_id}, login_command(cli, olares_id))
 
 
 def loose_key_hints(vault: TokenVault, accounts: Collection[str] | None = None) -> list[str]:
@@ -144,13 +170,13 @@ _VERDICTS: dict[Status, tuple[Decision, str, str | None]] = {
 }
 
 
-def _for_row(row: ProfileRow) -> Readiness:
+def _for_row(row: ProfileRow, cli: str) -> Readiness:
     decision, reason, step = _VERDICTS[row.status]
     action = None
     if step == "login":
-        action = _login(row.olares_id)
+        action = _login(row.olares_id, cli)  # the profile's Olares ID, never its alias
     elif step == "list":
-        action = NextAction("profile_list", {}, "olares-cli profile list")
+        action = NextAction("profile_list", {}, f"{cli} profile list")
     return Readiness(
         decision,
         status=str(row.status),
@@ -162,8 +188,11 @@ def _for_row(row: ProfileRow) -> Readiness:
     )
 
 
-def assess(config: Config, vault: TokenVault, *, target: str | None, now: float) -> Readiness:
-    """The local gate for ``target`` (a name or Olares ID) or, by default, the current profile."""
+def assess(config: Config, vault: TokenVault, *, target: str | None, now: float, cli: str = OURS) -> Readiness:
+    """The local gate for ``target`` (a name or Olares ID) or, by default, the current profile.
+
+    ``cli`` is the program ``next_action.command`` names (``auth.commands.installed_cli``).
+    """
     if target is not None:
         profile = config.find_profile(target)
         if profile is None:
@@ -171,9 +200,9 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float)
                 "stop",
                 status="no-profile",
                 reason=f"No profile is named {target!r}.",
-                next_action=_login(target)
+                next_action=_login(target if _agent_id(target) else None, cli)
                 if "@" in target
-                else NextAction("profile_list", {}, "olares-cli profile list"),
+                else NextAction("profile_list", {}, f"{cli} profile list"),
             )
     else:
         profile = config.current()
@@ -182,21 +211,28 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float)
                 "stop",
                 status="no-profile",
                 reason="No Olares profile is configured (or the current pointer names a missing profile).",
-                next_action=NextAction(
-                    "start_login", {"olares_id": "<olares-id>"}, "olares-cli profile login --olares-id <olares-id>"
-                ),
+                next_action=_login(None, cli),
             )
-    return _for_row(profile_row(config, profile, vault, now=now))
+    return _for_row(profile_row(config, profile, vault, now=now), cli)
 
 
-def assess_live(account: Account, local: Readiness, *, target: str | None, clock: Callable[[], float]) -> Readiness:
+def _agent_id(raw: str) -> bool:
+    try:
+        OlaresID.validated(raw, agent=True)
+    except InvalidOlaresID:
+        return False
+    return True
+
+
+def assess_live(
+    account: Account, local: Readiness, *, target: str | None, clock: Callable[[], float], cli: str = OURS
+) -> Readiness:
     """``local`` checked against the server through the refreshing transport (one authenticated request).
 
     An expired token is refreshed on the way; a dead grant becomes ``invalidated``; a transient failure
     says so and never asks for a login.
     """
-    olares_id = local.olares_id or "<olares-id>"
-    login = _login(olares_id)
+    login = _login(local.olares_id, cli)
     server = replace(local, checked="server")
     try:
         account.verify(target)
@@ -208,7 +244,7 @@ def assess_live(account: Account, local: Readiness, *, target: str | None, clock
         return replace(server, decision="stop", status="never", reason=reason, next_action=login)
     except PermissionDenied:
         reason = "Authenticated, but this identity may not read its user info; business commands may still work."
-        return replace(_reassess(account, server, target, clock), reason=reason)
+        return replace(_reassess(account, server, target, clock, cli), reason=reason)
     except AccessRejected as err:
         reason = f"The server still rejects the token after one refresh and retry (HTTP {err.status}); log in again."
         return replace(server, decision="stop", reason=reason, next_action=login)
@@ -219,15 +255,17 @@ def assess_live(account: Account, local: Readiness, *, target: str | None, clock
             f"Could not verify with the server ({classify(str(err)).entry.kind}): the grant is still valid. "
             "Retry later; do not log in again."
         )
-        again = NextAction("auth_readiness", {"profile": target, "live": True}, "olares-cli profile whoami --refresh")
+        again = NextAction("auth_readiness", {"profile": target, "live": True}, f"{cli} profile whoami --refresh")
         return replace(server, decision="stop", reason=reason, next_action=again)
     reason = "The server accepted the credential (refreshed first if it had expired)."
-    return replace(_reassess(account, server, target, clock), reason=reason)
+    return replace(_reassess(account, server, target, clock, cli), reason=reason)
 
 
-def _reassess(account: Account, server: Readiness, target: str | None, clock: Callable[[], float]) -> Readiness:
+def _reassess(
+    account: Account, server: Readiness, target: str | None, clock: Callable[[], float], cli: str
+) -> Readiness:
     """The local view after a live call: status and expiry reflect a refresh that just happened."""
-    fresh = assess(account.store.load(), account.vault, target=target, now=clock())
+    fresh = assess(account.store.load(), account.vault, target=target, now=clock(), cli=cli)
     return replace(
         server, decision="proceed", status=fresh.status, expires_in_seconds=fresh.expires_in_seconds, next_action=None
     )

@@ -40,9 +40,16 @@ class ProfileListResult(BaseModel):
 
 
 class NextActionModel(BaseModel):
-    tool: str = Field(description="The MCP tool to call next")
-    arguments: dict[str, object]
-    command: str = Field(description="The equivalent olares-cli command a human could run")
+    tool: str = Field(description='The MCP tool to call next ("none": only the human can do it, see ask_human)')
+    arguments: dict[str, object] = Field(
+        description="Complete arguments, callable as given; empty when ask_human names what to ask first"
+    )
+    command: str = Field(description="The equivalent command a human could run (olares-cli, else olares-auth-mcp)")
+    ask_human: str | None = Field(
+        default=None,
+        description="Set when the human must answer first (e.g. their Olares ID): ask them, then call the tool "
+        "with what they said. Never fill arguments with a guess or a placeholder.",
+    )
 
 
 class ReadinessResult(BaseModel):

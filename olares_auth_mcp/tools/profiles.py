@@ -18,6 +18,7 @@ from pydantic import Field
 
 from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, prepare_agent_import, run_agent_import
 from olares_auth_mcp.auth.catalogue import classify
+from olares_auth_mcp.auth.commands import installed_cli
 from olares_auth_mcp.auth.errors import (
     AuthError,
     ManagedProfile,
@@ -143,12 +144,13 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         """
 
         def call() -> ReadinessResult:
-            local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock())
+            cli = installed_cli(deps.env)
+            local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock(), cli=cli)
             legacy = deps.paths.legacy_tokens_file.exists()
             accounts = [local.olares_id] if local.olares_id else []
             local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy, accounts))
             if live and local.decision == "proceed":
-                local = assess_live(account, local, target=profile, clock=deps.clock)
+                local = assess_live(account, local, target=profile, clock=deps.clock, cli=cli)
             return _readiness_model(local)
 
         def gated() -> ReadinessResult:
@@ -313,7 +315,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         """
 
         def call() -> ErrorExplanation:
-            diagnosis = classify(error_text)
+            diagnosis = classify(error_text, cli=installed_cli(deps.env))
             entry = diagnosis.entry
             return ErrorExplanation(
                 kind=entry.kind,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from olares_auth_mcp.auth import errors as e
-from olares_auth_mcp.auth.catalogue import CATALOGUE, classify
+from olares_auth_mcp.auth.catalogue import CATALOGUE, UNCLASSIFIED, Diagnosis, classify
+from olares_auth_mcp.auth.commands import OLARES_CLI, OURS
 
 ID = "alice@olares.com"
 
@@ -37,7 +38,7 @@ ID = "alice@olares.com"
             "lookup auth.alice.olares.com: no such host",
             "network",
         ),
-        ('/api/refresh: Post "https://x/api/refresh": context deadline exceeded', "network"),
+        ('/api/refresh: Post "https://x/api/refresh": context deadline exceeded', "timeout"),
         ("/api/refresh returned HTTP 502: <html>", "server"),
         ("refresh failed: KO: boom", "server"),
         ("refresh returned empty access_token", "server"),
@@ -70,7 +71,7 @@ def test_transient_entries_never_ask_for_a_login() -> None:
 
 
 def test_fix_names_the_olares_id_from_the_text() -> None:
-    diagnosis = classify(str(e.TokenInvalidated(ID, 1)))
+    diagnosis = classify(str(e.TokenInvalidated(ID, 1)), cli=OLARES_CLI)
     assert diagnosis.fix == f"olares-cli profile login --olares-id {ID}"
     assert diagnosis.olares_id == ID
 
@@ -118,3 +119,143 @@ def test_only_a_well_formed_olares_id_fills_the_fix(olares_id: str) -> None:
 def test_the_callers_own_olares_id_wins_over_the_text() -> None:
     diagnosis = classify(str(e.TokenInvalidated("mallory@evil.example", 1)), olares_id=ID)
     assert diagnosis.olares_id == ID and diagnosis.fix.endswith(ID)
+
+
+# The wider family of real texts (issue 12, item 6): olares-cli's and Go's net/http / crypto/x509 wording,
+# httpx's and ssl's wording as our transport words it (auth/wire.py `_transport_reason`), and the generic
+# phrasings people and other tools use. Each was `unclassified` (or a wrong kind) before.
+WIDER = "https://auth.alice.olares.com/api/refresh"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # generic 401 / 403 / 459 wording
+        ("HTTP 401", "access_rejected"),
+        ("Error: HTTP 403 Forbidden", "access_rejected"),
+        ("request failed with status 459", "access_rejected"),
+        ("401 Unauthorized", "access_rejected"),
+        (
+            'GET https://desktop.alice.olares.com/api/backend/v1/user-info: HTTP 401: server said: "no"',
+            "access_rejected",
+        ),
+        ('{"code": 401, "message": "token expired"}', "access_rejected"),
+        # a dead grant, in other words
+        ("server rejected the refresh token", "invalidated"),
+        ("Error: the server rejected the refresh token for alice@olares.com", "invalidated"),
+        ("refresh token for alice@olares.com has been invalidated", "invalidated"),
+        ("the refresh token has been invalidated; log in again", "invalidated"),
+        ("the grant became invalid", "invalidated"),
+        # no profile
+        ("no profile selected", "not_logged_in"),
+        ("Error: no current profile", "not_logged_in"),
+        # TLS / x509: not transient
+        (f'Post "{WIDER}": tls: failed to verify certificate: x509: certificate signed by unknown authority', "tls"),
+        (
+            f'Post "{WIDER}": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: '
+            "current time 2026-11-30T09:00:00Z is after 2026-11-01T00:00:00Z",
+            "tls",
+        ),
+        ("x509: certificate is valid for desktop.bob.olares.com, not desktop.alice.olares.com", "tls"),
+        ("remote error: tls: handshake failure", "tls"),
+        (
+            f'/api/refresh: Post "{WIDER}": [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: '
+            "self-signed certificate (_ssl.c:1000)",
+            "tls",
+        ),
+        # DNS and connection refused: check the domain and the network
+        (f'/api/refresh: Post "{WIDER}": [Errno -2] Name or service not known', "network"),
+        (f'/api/refresh: Post "{WIDER}": [Errno -3] Temporary failure in name resolution', "network"),
+        ("dial tcp: lookup auth.alice.olares.com on 127.0.0.53:53: no such host", "network"),
+        (f'Post "{WIDER}": dial tcp 192.168.1.20:443: connect: connection refused', "network"),
+        (f'/api/refresh: Post "{WIDER}": [Errno 111] Connection refused', "network"),
+        (f'/api/refresh: Post "{WIDER}": All connection attempts failed', "network"),
+        # timeouts and dropped connections: transient
+        (
+            f'/api/refresh: Post "{WIDER}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+            "timeout",
+        ),
+        (f'Post "{WIDER}": net/http: TLS handshake timeout', "timeout"),
+        (f'/api/refresh: Post "{WIDER}": The read operation timed out', "timeout"),
+        ("read tcp 10.0.0.2:51234->10.0.0.5:443: read: connection reset by peer", "timeout"),
+        (f'Post "{WIDER}": unexpected EOF', "timeout"),
+        # 5xx: transient
+        ("/api/refresh returned HTTP 503: <html>", "server"),
+        ("HTTP 502 Bad Gateway", "server"),
+        ("500 Internal Server Error", "server"),
+        ("GET https://desktop.alice.olares.com/api/backend/v1/user-info: HTTP 504: gateway", "server"),
+    ],
+)
+def test_the_wider_family_of_real_texts_is_classified(text: str, kind: str) -> None:
+    assert classify(text).entry.kind == kind
+
+
+def _entry(kind: str):
+    return next(entry for entry in (*CATALOGUE, UNCLASSIFIED) if entry.kind == kind)
+
+
+def test_tls_is_not_transient_and_never_tells_the_agent_to_turn_verification_off() -> None:
+    diagnosis = classify("x509: certificate signed by unknown authority", cli=OLARES_CLI)
+    entry = diagnosis.entry
+    assert entry.kind == "tls" and not entry.transient and not entry.must_login
+    assert "certificate" in diagnosis.fix and "clock" in diagnosis.fix
+    assert "a human may choose `--insecure-skip-verify`" in diagnosis.fix
+    assert "never turn tls verification off yourself" in diagnosis.retry.lower()
+    assert "retry later" not in diagnosis.retry.lower()
+    assert entry.agent_action.startswith("none")
+
+
+def test_dns_and_refused_say_check_the_domain_and_the_network() -> None:
+    for text in ("dial tcp: lookup auth.alice.olares.com: no such host", "connect: connection refused"):
+        diagnosis = classify(text)
+        assert diagnosis.entry.kind == "network" and not diagnosis.entry.must_login
+        assert "domain" in diagnosis.fix and "network" in diagnosis.fix
+        assert "Do not log in again" in diagnosis.retry and "never retry in a loop" in diagnosis.retry
+
+
+@pytest.mark.parametrize("kind", ["timeout", "server"])
+def test_timeouts_and_5xx_are_transient_surfaced_and_never_looped(kind: str) -> None:
+    entry = _entry(kind)
+    assert entry.transient and not entry.must_login
+    assert "surface it to the human" in entry.retry and "never retry in a loop" in entry.retry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Error: the server rejected the refresh token for alice@olares.com",
+        "refresh token for alice@olares.com has been invalidated",
+        "no access token for alice@olares.com",
+        "olares-cli profile login --olares-id=alice@olares.com failed: HTTP 401",
+        "alice@olares.com: x509: certificate signed by unknown authority",
+        "could not log in as alice@olares.com: no such host",
+    ],
+)
+def test_olares_id_is_filled_from_the_text(text: str) -> None:
+    diagnosis = classify(text)
+    assert diagnosis.entry.kind != "unclassified"
+    assert diagnosis.olares_id == ID
+
+
+def test_an_id_a_server_quoted_never_fills_the_fix() -> None:
+    diagnosis = classify('server rejected the refresh token: server said: "for mallory@evil.example"')
+    assert diagnosis.entry.kind == "invalidated"
+    assert diagnosis.olares_id is None and "mallory" not in diagnosis.fix
+
+
+@pytest.mark.parametrize("text", ["no profile selected", "server rejected the refresh token", "HTTP 401"])
+def test_without_an_olares_id_the_fix_asks_the_human_for_it(text: str) -> None:
+    for cli in (OURS, OLARES_CLI):
+        diagnosis = classify(text, cli=cli)
+        assert "<olares-id>" not in diagnosis.fix and "{id}" not in diagnosis.fix
+        if "--olares-id" in diagnosis.fix:
+            assert diagnosis.fix.startswith("Ask the human for their Olares ID")
+
+
+def test_the_fix_names_the_installed_cli() -> None:
+    text = str(e.NotLoggedIn(ID))
+    assert classify(text).fix == f"olares-auth-mcp profile login --olares-id {ID}"
+    assert classify(text, cli=OLARES_CLI).fix == f"olares-cli profile login --olares-id {ID}"
+    for entry in (*CATALOGUE, UNCLASSIFIED):
+        assert "olares-cli" not in Diagnosis(entry, ID, OURS).fix, "never a CLI the user may not have"
+        assert "olares-cli" not in Diagnosis(entry, None, OURS).fix

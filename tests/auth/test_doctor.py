@@ -178,7 +178,7 @@ def test_an_undecryptable_record_fails_with_a_login_for_that_id(alice, paths) ->
     assert finding.status == "fail" and "authentication failed" in finding.detail
     assert finding.fix == f'start_login(olares_id="{ALICE}")'
     human = find(doctor(alice), f"token:{ALICE}")
-    assert human.fix == f"olares-cli profile login --olares-id {ALICE}"
+    assert human.fix == f"olares-auth-mcp profile login --olares-id {ALICE}", "no olares-cli on this PATH"
 
 
 def test_a_record_stored_for_another_id_fails(alice, vault) -> None:
@@ -308,7 +308,7 @@ def test_reach_routes_follow_what_the_client_declared() -> None:
 def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice) -> None:
     assert find(doctor(alice), "session.reach").status == "skipped"
     bare = find(doctor(alice, session=SessionReach("2025-11-25", False, False), audience="agent"), "session.reach")
-    assert bare.status == "warn" and "olares-cli profile remove" in (bare.fix or "")
+    assert bare.status == "warn" and "olares-auth-mcp profile remove" in (bare.fix or "")
     full = find(doctor(alice, session=SessionReach("2025-11-25", True, True)), "session.reach")
     assert full.status == "ok" and "URL elicitation" in full.detail
 
@@ -467,3 +467,38 @@ def test_a_server_error_is_not_a_reason_to_log_in(alice, sim) -> None:
     finding = find(doctor(alice, live=True, audience="agent"), "grant")
     assert finding.status == "fail" and "do not log in again" in (finding.fix or "")
     assert "start_login" not in (finding.fix or "") and "\x1b" not in finding.detail
+
+
+# -- the fixes name the installed CLI and never hand an agent a placeholder or a refused ID ------------
+
+
+def test_fixes_name_olares_cli_only_when_it_is_on_the_path(paths, vault, sim, tmp_path) -> None:
+    (paths.keychain_dir).mkdir(parents=True, exist_ok=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    program = bin_dir / "olares-cli"
+    program.write_text("#!/bin/sh\necho 'olares-cli version v1.12.3'\n")
+    program.chmod(0o755)
+    for path, cli in (("", "olares-auth-mcp"), (str(bin_dir), "olares-cli")):
+        account = account_on(paths, vault, sim.url, PATH=path)
+        seed(account, ALICE)
+        vault.set(TokenRecord(ALICE, access_token=make_jwt({"exp": int(time.time()) + 600}), refresh_token="rt-x"))
+        vault.mark_invalidated(ALICE, 1)
+        finding = find(doctor(account), f"token:{ALICE}")
+        assert finding.fix == f"{cli} profile login --olares-id {ALICE}"
+
+
+def test_with_no_profile_the_agent_is_told_to_ask_for_the_olares_id(paths, vault, sim) -> None:
+    account = account_on(paths, vault, sim.url)
+    finding = find(doctor(account, live=True, audience="agent"), "live.profile")
+    assert finding.status == "fail" and "<olares-id>" not in (finding.fix or "")
+    assert (finding.fix or "").startswith("ask the human for their Olares ID")
+
+
+def test_an_id_start_login_refuses_is_never_offered_to_the_agent(paths, vault, sim) -> None:
+    account = account_on(paths, vault, sim.url)
+    seed(account, "Alice@Olares.com")
+    vault.set(TokenRecord("Alice@Olares.com", access_token="not-a-jwt", refresh_token="rt-x"))
+    finding = find(doctor(account, audience="agent"), "token:Alice@Olares.com")
+    assert "start_login(" not in (finding.fix or "")
+    assert "ask the human to run `olares-auth-mcp profile login --olares-id Alice@Olares.com`" in (finding.fix or "")

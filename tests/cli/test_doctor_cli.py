@@ -64,10 +64,11 @@ def test_a_failing_check_exits_1_with_its_fix(paths, alice) -> None:
     assert f"parse {paths.config_file}:" in done.stdout and "fix: repair the JSON" in done.stdout
 
 
-def test_fixes_are_commands_for_a_human(paths, vault, alice) -> None:
+def test_fixes_are_commands_for_a_human(paths, vault, alice, tmp_path) -> None:
     (paths.keychain_dir / "alice_olares.com.enc").write_bytes(b"\x01" * 40)
-    done = doctor(paths)
-    assert f"fix: olares-cli profile login --olares-id {ALICE}" in done.stdout
+    (tmp_path / "empty-bin").mkdir()
+    done = doctor(paths, PATH=str(tmp_path / "empty-bin"))  # no olares-cli on PATH: our own CLI is named
+    assert f"fix: olares-auth-mcp profile login --olares-id {ALICE}" in done.stdout
     assert "start_login" not in done.stdout
 
 

@@ -56,7 +56,7 @@ async def test_a_client_without_elicitation_is_told_confirmations_need_the_cli(c
         data = (await client.call_tool("auth_doctor", {})).structured_content
     assert (data["session"]["login_route"], data["session"]["confirmation_route"]) == ("url-in-result", "cli-only")
     reach = by_check(data)["session.reach"]
-    assert reach["status"] == "warn" and "olares-cli profile remove" in reach["fix"]
+    assert reach["status"] == "warn" and "olares-auth-mcp profile remove" in reach["fix"]  # none on PATH
 
 
 async def test_live_doctor_through_the_tool_checks_the_profile_asked(connect, paths, vault, olares_sim) -> None:

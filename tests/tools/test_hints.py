@@ -51,3 +51,42 @@ async def test_file_fallback_backend_is_named(tmp_path) -> None:
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
     gate, listing = await hints_of(Deps(paths=paths, vault=vault))
     assert any("file fallback" in h for h in gate) and any("file fallback" in h for h in listing)
+
+
+def _with_olares_cli(deps: Deps, tmp_path) -> Deps:
+    """The same home, served by a server whose PATH has an `olares-cli`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    program = bin_dir / "olares-cli"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    return Deps(paths=deps.paths, vault=deps.vault, env={**deps.env, "PATH": str(bin_dir)})
+
+
+@pytest.mark.parametrize("installed", [False, True])
+async def test_commands_name_the_cli_on_the_servers_path(deps, paths, tmp_path, installed) -> None:
+    ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
+    serving = _with_olares_cli(deps, tmp_path) if installed else deps
+    cli = "olares-cli" if installed else "olares-auth-mcp"
+    async with Client(build_server(serving)) as client:
+        gate = (await client.call_tool("auth_readiness", {})).structured_content
+        explained = (
+            await client.call_tool("explain_auth_error", {"error_text": "no access token for alice@olares.com"})
+        ).structured_content
+    assert gate["next_action"]["command"] == f"{cli} profile login --olares-id alice@olares.com"
+    assert explained["fix"] == f"{cli} profile login --olares-id alice@olares.com"
+
+
+async def test_explain_fills_the_id_and_never_suggests_turning_tls_off(deps) -> None:
+    async with Client(build_server(deps)) as client:
+        tls = (
+            await client.call_tool(
+                "explain_auth_error",
+                {"error_text": "refresh for alice@olares.com: x509: certificate signed by unknown authority"},
+            )
+        ).structured_content
+        bare = (await client.call_tool("explain_auth_error", {"error_text": "HTTP 401"})).structured_content
+    assert (tls["kind"], tls["transient"], tls["olares_id"]) == ("tls", False, "alice@olares.com")
+    assert "a human may choose `--insecure-skip-verify`" in tls["fix"]
+    assert "never turn tls verification off yourself" in tls["retry"].lower()
+    assert (bare["kind"], bare["olares_id"]) == ("access_rejected", None)

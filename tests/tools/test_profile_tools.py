@@ -89,7 +89,8 @@ async def test_gate_decisions_for_every_status(connect, paths, vault, profile, d
     assert data["checked"] == "local"
     assert (data["next_action"] or {}).get("tool") == next_tool
     if next_tool == "start_login":
-        assert data["next_action"]["command"] == f"olares-cli profile login --olares-id {profile}"
+        # no olares-cli on the test server's PATH: the command names this package's own CLI
+        assert data["next_action"]["command"] == f"olares-auth-mcp profile login --olares-id {profile}"
     assert ConfigStore(paths).load().current_profile == "live", "targeting a profile never switches"
 
 
@@ -97,6 +98,8 @@ async def test_gate_with_no_profiles_says_login(connect) -> None:
     async with connect() as client:
         data = (await call(client, "auth_readiness")).structured_content
     assert (data["decision"], data["status"], data["next_action"]["tool"]) == ("stop", "no-profile", "start_login")
+    assert data["next_action"]["arguments"] == {}, "no placeholder the agent could send as is"
+    assert "Olares ID" in data["next_action"]["ask_human"]
 
 
 async def test_live_gate_refreshes_an_expired_token(connect, account, olares_sim, stale) -> None:

@@ -9,8 +9,10 @@ tokens before it is returned: no token, password or key ever appears in a report
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from olares_auth_mcp.auth.account import Account
+from olares_auth_mcp.auth.commands import installed_cli
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.doctor._live import live_checks
 from olares_auth_mcp.auth.doctor._local import local_checks, login_fix
@@ -83,10 +85,12 @@ def run_doctor(
     (a name or Olares ID on disk; the current profile by default). Never raises for what it finds.
     """
     opts = options or DoctorOptions()
+    if not opts.cli:
+        opts = replace(opts, cli=installed_cli(account.env))
     findings, config = local_checks(
         account.paths, account.vault, account.env, audience=audience, now=account.clock(), opts=opts
     )
-    findings.append(reach_finding(session, audience))
+    findings.append(reach_finding(session, audience, opts.cli))
     checked: str | None = None
     secrets = _stored_secrets(account, config)
     if live:

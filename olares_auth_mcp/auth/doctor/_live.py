@@ -21,6 +21,7 @@ import httpx
 from cryptography import x509
 
 from olares_auth_mcp.auth.account import Account
+from olares_auth_mcp.auth.commands import OLARES_CLI
 from olares_auth_mcp.auth.config import Config, Profile
 from olares_auth_mcp.auth.doctor._local import login_fix, sh
 from olares_auth_mcp.auth.doctor._model import Audience, DoctorOptions, Finding, clean
@@ -160,8 +161,8 @@ def _tls(
 ) -> Finding:
     if profile.insecure_skip_verify:
         command = (
-            f"olares-cli profile remove {sh(profile.olares_id)} && "
-            f"olares-cli profile login --olares-id {sh(profile.olares_id)}"
+            f"{opts.cli or OLARES_CLI} profile remove {sh(profile.olares_id)} && "
+            f"{opts.cli or OLARES_CLI} profile login --olares-id {sh(profile.olares_id)}"
         )
         return Finding(
             check,
@@ -248,8 +249,8 @@ def _clock(probe: _Probe, host: str, exp: int | None, opts: DoctorOptions) -> Fi
     return Finding("clock", "ok", f"{said} (within {opts.skew_warn:g}s)")
 
 
-def _grant(account: Account, key: str | None, olares_id: str, audience: Audience, lock: str) -> Finding:
-    login = login_fix(olares_id, audience)
+def _grant(account: Account, key: str | None, olares_id: str, audience: Audience, lock: str, cli: str) -> Finding:
+    login = login_fix(olares_id, audience, cli)
     try:
         account.verify(key)
     except TokenInvalidated:
@@ -278,7 +279,7 @@ def _grant(account: Account, key: str | None, olares_id: str, audience: Audience
             if audience == "agent" and key
             else "auth_readiness(live=true) once, later"
             if audience == "agent"
-            else "olares-cli profile whoami --refresh once, later"
+            else f"{cli} profile whoami --refresh once, later"
         )
         return Finding(
             "grant",
@@ -290,18 +291,18 @@ def _grant(account: Account, key: str | None, olares_id: str, audience: Audience
     return Finding("grant", "ok", "the server accepted the grant (refreshed first if it had expired)")
 
 
-def _target(config: Config, key: str | None, audience: Audience) -> Profile | Finding:
+def _target(config: Config, key: str | None, audience: Audience, cli: str) -> Profile | Finding:
     profile = config.find_profile(key) if key is not None else config.current()
     if profile is not None:
         return profile
-    listing = "profile_list()" if audience == "agent" else "olares-cli profile list"
+    listing = "profile_list()" if audience == "agent" else f"{cli} profile list"
     if key is not None:
         return Finding("live.profile", "fail", f"no profile is named {key!r}; nothing was contacted", listing)
     return Finding(
         "live.profile",
         "fail",
         "no current profile (none configured, or the pointer names a missing one); nothing was contacted",
-        login_fix("<olares-id>", audience) if not config.profiles else listing,
+        login_fix(None, audience, cli) if not config.profiles else listing,
     )
 
 
@@ -358,7 +359,8 @@ def live_checks(
     """The network findings for one profile (``key``, else the current one), and its display name."""
     if config is None:
         return [Finding("live", "skipped", "config.json does not parse, so no profile can be checked")], None
-    target = _target(config, key, audience)
+    cli = opts.cli or OLARES_CLI
+    target = _target(config, key, audience, cli)
     if isinstance(target, Finding):
         return [target], None
     try:
@@ -369,7 +371,7 @@ def live_checks(
             env=account.env,
         )
     except AuthError as err:
-        return [Finding("live.profile", "fail", clean(str(err)), login_fix(target.olares_id, audience))], None
+        return [Finding("live.profile", "fail", clean(str(err)), login_fix(target.olares_id, audience, cli))], None
     rigged = bool(account.env.get(SERVICE_URL_ENV, "").strip())
     findings: list[Finding] = []
     reachable = True
@@ -394,5 +396,5 @@ def live_checks(
         )
     else:
         lock = str(account.paths.refresh_lock(target.olares_id))
-        findings.append(_grant(account, key, target.olares_id, audience, lock))
+        findings.append(_grant(account, key, target.olares_id, audience, lock, cli))
     return findings, target.display_name

@@ -19,10 +19,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from olares_auth_mcp.auth.commands import OLARES_CLI, login_command
 from olares_auth_mcp.auth.config import Config, ConfigStore
 from olares_auth_mcp.auth.doctor._model import Audience, DoctorOptions, Finding, clean, escape
-from olares_auth_mcp.auth.errors import AuthError, JWTError, TokenNotFound, VaultError, VaultLocked
+from olares_auth_mcp.auth.errors import (
+    AuthError,
+    InvalidOlaresID,
+    JWTError,
+    TokenNotFound,
+    VaultError,
+    VaultLocked,
+)
 from olares_auth_mcp.auth.jwt import expires_at
+from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
@@ -39,12 +48,24 @@ def sh(value: str | Path) -> str:
     return shlex.quote(str(value))
 
 
-def login_fix(olares_id: str, audience: Audience) -> str:
-    """The one way a profile gets a fresh grant: a login (which overwrites whatever is stored)."""
-    olares_id = escape(olares_id)
+def login_fix(olares_id: str | None, audience: Audience, cli: str = OLARES_CLI) -> str:
+    """The one way a profile gets a fresh grant: a login (which overwrites whatever is stored).
+
+    With no Olares ID, or one ``start_login`` refuses as written, the agent is told to ask the human,
+    never handed a call with a placeholder or a refused ID.
+    """
+    if olares_id is None:
+        if audience == "agent":
+            return "ask the human for their Olares ID (name@domain), then call start_login with exactly that"
+        return f"{cli} profile login --olares-id <your Olares ID>"
+    shown = escape(olares_id)
     if audience == "agent":
-        return f'start_login(olares_id="{olares_id}")'
-    return f"olares-cli profile login --olares-id {sh(olares_id)}"
+        try:
+            OlaresID.validated(olares_id, agent=True)
+        except InvalidOlaresID:
+            return f"ask the human to run `{login_command(cli, shown)}` themselves (start_login refuses this ID)"
+        return f'start_login(olares_id="{shown}")'
+    return login_command(cli, shown)
 
 
 def _mode(st: os.stat_result) -> str:
@@ -215,7 +236,7 @@ def _backend(paths: Paths, vault: TokenVault, audience: Audience) -> Finding:
     return Finding("vault.backend", "ok", f"{backend}: tokens are kept by the {backend} vault")
 
 
-def _token_records(config: Config | None, vault: TokenVault, audience: Audience, now: float) -> list[Finding]:
+def _token_records(config: Config | None, vault: TokenVault, audience: Audience, now: float, cli: str) -> list[Finding]:
     if config is None:
         return [Finding("tokens", "skipped", "config.json does not parse, so the profiles are unknown")]
     if not config.profiles:
@@ -239,28 +260,30 @@ def _token_records(config: Config | None, vault: TokenVault, audience: Audience,
                 locked = True
                 fix = "unlock the login keychain: security unlock-keychain login.keychain"
             else:
-                fix = login_fix(oid, audience)  # a new login overwrites the unreadable record
+                fix = login_fix(oid, audience, cli)  # a new login overwrites the unreadable record
             out.append(Finding(check, "fail", f"the stored token cannot be read: {clean(str(err))}", fix))
             continue
-        out.append(_record_finding(check, oid, record, audience, now))
+        out.append(_record_finding(check, oid, record, audience, now, cli))
     return out
 
 
-def _record_finding(check: str, olares_id: str, record: TokenRecord, audience: Audience, now: float) -> Finding:
+def _record_finding(
+    check: str, olares_id: str, record: TokenRecord, audience: Audience, now: float, cli: str
+) -> Finding:
     if record.olares_id != olares_id:
         return Finding(
             check,
             "fail",
             f"the record in this profile's token file belongs to {escape(record.olares_id[:120])!r}: it is not "
             "this profile's grant and is never used as one",
-            login_fix(olares_id, audience),
+            login_fix(olares_id, audience, cli),
         )
     if record.invalidated_at > 0:
         return Finding(
             check,
             "warn",
             "decrypts; the server rejected this grant earlier (invalidated): only a new login recovers",
-            login_fix(olares_id, audience),
+            login_fix(olares_id, audience, cli),
         )
     if record.access_token == "":
         return Finding(check, "ok", "decrypts; no access token yet (a platform-issued grant still pending)")
@@ -273,7 +296,7 @@ def _record_finding(check: str, olares_id: str, record: TokenRecord, audience: A
             check,
             "warn",
             "decrypts, but the access token is not a readable JWT (STATUS: logged-in (unparseable token))",
-            login_fix(olares_id, audience),
+            login_fix(olares_id, audience, cli),
         )
     when = f"expires in {left}s" if left > 0 else f"expired {-left}s ago (the next request refreshes it)"
     return Finding(check, "ok", f"decrypts, matches its Olares ID; access token {when}")
@@ -392,7 +415,7 @@ def local_checks(
     findings.append(_backend(paths, vault, audience))
     findings.append(_master_key(paths, vault, opts))
     findings.append(_token_file_modes(paths, opts))
-    findings.extend(_token_records(config, vault, audience, now))
+    findings.extend(_token_records(config, vault, audience, now, opts.cli or OLARES_CLI))
     findings.append(_legacy(paths))
     findings.append(_olares_cli(env, opts))
     findings.append(_locks(paths, opts))

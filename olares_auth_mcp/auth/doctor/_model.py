@@ -101,3 +101,5 @@ class DoctorOptions:
     cert_warn_days: int = 14
     uid: int = field(default_factory=_default_uid)
     platform: str = sys.platform
+    cli: str = ""
+    """The CLI a human's fix names; empty: the one installed (``auth.commands.installed_cli`` of the server's env)."""

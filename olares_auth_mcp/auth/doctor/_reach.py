@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from olares_auth_mcp.auth.commands import OLARES_CLI
 from olares_auth_mcp.auth.doctor._model import Audience, Finding
 
 __all__ = ["ConfirmRoute", "LoginRoute", "SessionReach", "reach_finding", "routes"]
@@ -55,12 +56,12 @@ def session_json(session: SessionReach | None) -> dict[str, object] | None:
     }
 
 
-def reach_finding(session: SessionReach | None, audience: Audience) -> Finding:
+def reach_finding(session: SessionReach | None, audience: Audience, cli: str = OLARES_CLI) -> Finding:
     if session is None:
         return Finding(
             "session.reach",
             "skipped",
-            "not an MCP session: from a terminal, a login reads the password there (olares-cli profile login)",
+            f"not an MCP session: from a terminal, a login reads the password there ({cli} profile login)",
         )
     login, confirm = routes(session)
     version = session.protocol_version or "unknown"
@@ -75,7 +76,7 @@ def reach_finding(session: SessionReach | None, audience: Audience) -> Finding:
             "ok",
             f"protocol {version}; {login_text}; confirmations (profile_remove) are asked in the client",
         )
-    command = "olares-cli profile remove <name>"
+    command = f"{cli} profile remove <name>"
     return Finding(
         "session.reach",
         "warn",
