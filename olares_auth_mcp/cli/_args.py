@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from olares_auth_mcp.auth.errors import UsageError
 from olares_auth_mcp.cli._text import escape
@@ -25,9 +25,27 @@ class ArgumentsError(UsageError):
     """The command line itself is wrong (arguments or flags): the command's usage follows the error line."""
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, max_help_position=34, width=100)  # no flag name split across lines
+
+
 class CobraParser(argparse.ArgumentParser):
+    """``--help`` reads like cobra's: ``usage: <command> [flags]``, then the flags, ``-o table|json``."""
+
     def __init__(self, prog: str, description: str = "", usage: str | None = None) -> None:
-        super().__init__(prog=prog, description=description, usage=usage, add_help=True, exit_on_error=False)
+        super().__init__(
+            prog=prog,
+            description=description,
+            usage=usage or f"{prog} [flags]",
+            formatter_class=_formatter,
+            add_help=True,
+            exit_on_error=False,
+        )
+
+    def add_argument(self, *names: Any, **kwargs: Any) -> argparse.Action:
+        if "--output" in names and "metavar" not in kwargs:
+            kwargs["metavar"] = "table|json"
+        return super().add_argument(*names, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         # pflag words these as "flag needs an argument: --olares-id"; argparse's text is close enough to act on

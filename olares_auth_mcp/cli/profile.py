@@ -88,7 +88,7 @@ def _key_parser(verb: str, description: str) -> CobraParser:
     parser = CobraParser(
         f"olares-auth-mcp profile {verb}",
         description,
-        usage=f"olares-auth-mcp profile {verb} <name|olares-id> [-o json]",
+        usage=f"olares-auth-mcp profile {verb} <name|olares-id> [flags]",
     )
     parser.add_argument("key", nargs="*", metavar="<name|olares-id>", help="the profile's name (alias) or Olares ID")
     parser.add_argument("-o", "--output", default="table", help="table (default: olares-cli's line) or json")
