@@ -163,6 +163,8 @@ def cmd_login(
     outcome = account.persist(
         flags, grant, switch=not args.no_switch, headline=f"logged in as {flags.olares_id} (profile: {{name}})"
     )
+    if args.output == "json":
+        return _print_json(outcome, out, err)
     _print_outcome(outcome.stdout, outcome.stderr, out, err)
     return 0
 

@@ -168,3 +168,23 @@ def test_a_closed_pipe_ends_quietly(seeded: Paths, command: str, read: int) -> N
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) in (0, 1)
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_login_json_names_the_profile_and_no_token(paths: Paths, olares_sim, vault: BlobVault) -> None:
+    from tests.conftest import ALICE, ALICE_PASSWORD
+
+    login = ("profile", "login", "--olares-id", ALICE, "--password-stdin", "-o", "json")
+    result = subprocess.run(
+        [sys.executable, "-m", "olares_auth_mcp", *login],
+        env=cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url),
+        input=ALICE_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {"name": ALICE, "olaresId": ALICE, "switched": True, "previous": None, "role": "owner"}
+    record = vault.get(ALICE)
+    assert record.refresh_token not in result.stdout and record.access_token not in result.stdout
