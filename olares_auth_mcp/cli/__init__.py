@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from olares_auth_mcp.auth.errors import AuthError
+from olares_auth_mcp.cli._args import ArgumentsError, unknown_command
 from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._text import say, say_block
 
@@ -16,12 +17,28 @@ USAGE = """usage: olares-auth-mcp profile <command> [flags]
 
 commands:
   list     list profiles and their token status ([--refresh-version] [-o table|json])
-  use      switch the current profile (<name|->)
-  remove   remove a profile and its stored token (<name>)
+  status   the current identity: auth host, status, expiry, where the token is ([--profile X] [-o json])
+  use      switch the current profile (<name|olares-id|->)
+  remove   remove a profile and its stored token (<name|olares-id>)
   login    log in with password (and TOTP) and store the token
   import   import a refresh token (--refresh-token-env NAME keeps it out of argv)
   whoami   show the current identity and role
+
+Run 'olares-auth-mcp profile <command> --help' for a command's flags.
 """
+
+PARENT = "olares-auth-mcp profile"
+
+# verb → its usage line (cobra's ``Use``), printed after an argument error
+USAGES: dict[str, str] = {
+    "list": f"{PARENT} list [flags]",
+    "status": f"{PARENT} status [flags]",
+    "use": f"{PARENT} use <name|olares-id> [flags]",
+    "remove": f"{PARENT} remove <name|olares-id> [flags]",
+    "login": f"{PARENT} login --olares-id ID [flags]",
+    "import": f"{PARENT} import --olares-id ID --refresh-token-env NAME [flags]",
+    "whoami": f"{PARENT} whoami [flags]",
+}
 
 
 # verb → (module, function). Each verb imports only its own module: `profile list` never loads
@@ -30,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("olares_auth_mcp.cli.profile", "cmd_list"),
     "use": ("olares_auth_mcp.cli.profile", "cmd_use"),
     "remove": ("olares_auth_mcp.cli.profile", "cmd_remove"),
+    "status": ("olares_auth_mcp.cli.status", "cmd_status"),
     "login": ("olares_auth_mcp.cli.remote", "cmd_login"),
     "import": ("olares_auth_mcp.cli.remote", "cmd_import"),
     "whoami": ("olares_auth_mcp.cli.remote", "cmd_whoami"),
@@ -53,13 +71,17 @@ def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
         return 0 if args else 1
     command = _command(args[0])
     if command is None:
-        say(f'Error: unknown command "{args[0]}" for "olares-auth-mcp profile"', sys.stderr)
+        sys.stderr.write(unknown_command(args[0], PARENT, COMMANDS))
         return 1
     try:
         context = ctx or CliContext.from_env()
         if context.paths.warning:
             say(context.paths.warning, sys.stderr)
         return command(context, args[1:])
+    except ArgumentsError as err:  # cobra: the error line, then the command's usage
+        say_block(f"Error: {err}\n", sys.stderr)
+        sys.stderr.write(f"Usage:\n  {USAGES[args[0]]}\n\nRun '{PARENT} {args[0]} --help' for its flags.\n")
+        return err.exit_code
     except AuthError as err:
         say_block(f"Error: {err}\n", sys.stderr)  # our multi-line messages keep their lines; each is escaped
         return err.exit_code

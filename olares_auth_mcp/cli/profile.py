@@ -6,13 +6,15 @@ import json
 import sys
 from typing import TextIO
 
+from olares_auth_mcp.auth.config import Config
+from olares_auth_mcp.auth.errors import ProfileNotFound
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.cli._args import CobraParser, exact_args, no_args, output_format
+from olares_auth_mcp.cli._args import CobraParser, did_you_mean, exact_args, no_args, output_format, suggestions
 from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._table import tabwrite
 from olares_auth_mcp.cli._text import escape, say, say_block
 
-__all__ = ["cmd_list", "cmd_remove", "cmd_use", "render_table"]
+__all__ = ["cmd_list", "cmd_remove", "cmd_use", "not_found", "render_table"]
 
 NO_PROFILES = (
     "no profiles configured.\n"
@@ -73,22 +75,61 @@ def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Te
     return 0
 
 
-def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
-    parser = CobraParser("olares-auth-mcp profile use", "Switch the current profile (- for the previous one).")
-    parser.add_argument("key", nargs="*")
+def not_found(config: Config, err: ProfileNotFound, out: TextIO) -> int:
+    """olares-cli's ``profile "<key>" not found`` line first, byte for byte; then (ours) the closest
+    aliases and Olares IDs in cobra's "Did you mean this?" form. Returns the exit code."""
+    names = [name for profile in config.profiles for name in (profile.name, profile.olares_id) if name]
+    close = suggestions(err.key, names)
+    out.write(f"Error: {escape(str(err))}" + (did_you_mean(close) if close else "\n"))
+    return err.exit_code
+
+
+def _key_parser(verb: str, description: str) -> CobraParser:
+    parser = CobraParser(
+        f"olares-auth-mcp profile {verb}",
+        description,
+        usage=f"olares-auth-mcp profile {verb} <name|olares-id> [flags]",
+    )
+    parser.add_argument("key", nargs="*", metavar="<name|olares-id>", help="the profile's name (alias) or Olares ID")
+    parser.add_argument("-o", "--output", default="table", help="table (default: olares-cli's line) or json")
+    return parser
+
+
+def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    parser = _key_parser("use", "Switch the current profile (- for the previous one).")
     args = parser.parse_args(argv)
     exact_args(args.key, 1)
-    result = use_profile(ctx.store, args.key[0])
-    say(result.message, out)
+    output_format(args.output)
+    try:
+        result = use_profile(ctx.store, args.key[0])
+    except ProfileNotFound as error:
+        return not_found(ctx.store.load(), error, err)
+    if args.output == "json":
+        data = {"name": result.profile.display_name, "olaresId": result.profile.olares_id, "previous": result.previous}
+        say_block(json.dumps(data, indent=2) + "\n", out)
+    else:
+        say(result.message, out)
     return 0
 
 
-def cmd_remove(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
-    parser = CobraParser("olares-auth-mcp profile remove", "Remove a profile and its stored token.")
-    parser.add_argument("key", nargs="*")
+def cmd_remove(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    parser = _key_parser("remove", "Remove a profile and its stored token.")
     args = parser.parse_args(argv)
     exact_args(args.key, 1)
-    result = remove_profile(ctx.store, ctx.vault, args.key[0])
+    output_format(args.output)
+    try:
+        result = remove_profile(ctx.store, ctx.vault, args.key[0])
+    except ProfileNotFound as error:
+        return not_found(ctx.store.load(), error, err)
+    if args.output == "json":
+        data = {
+            "removed": {"name": result.removed.display_name, "olaresId": result.removed.olares_id},
+            "current": result.current or None,
+            "remaining": result.remaining,
+            "warnings": [w for w in (result.delete_warning, result.purge_warning) if w],
+        }
+        say_block(json.dumps(data, indent=2) + "\n", out)
+        return 0
     for line in result.lines():
         say(line, out)
     return 0

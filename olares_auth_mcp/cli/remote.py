@@ -12,7 +12,7 @@ import sys
 import termios
 from typing import TextIO
 
-from olares_auth_mcp.auth.account import Account
+from olares_auth_mcp.auth.account import Account, LoginOutcome
 from olares_auth_mcp.auth.errors import AuthError, InputError, TOTPRequired, UsageError
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import ProfileFlags
@@ -121,6 +121,23 @@ def _print_outcome(lines: list[str], warnings: list[str], out: TextIO, err: Text
         say(line, err)
 
 
+def _print_json(outcome: LoginOutcome, out: TextIO, err: TextIO) -> int:
+    """``-o json`` (ours) for login/import: the stored profile, no token; warnings still go to stderr."""
+    persisted = outcome.persisted
+    data = {
+        "name": persisted.profile.display_name,
+        "olaresId": persisted.profile.olares_id,
+        "switched": persisted.switched,
+        "previous": persisted.previous_current or None,
+        "role": outcome.role or None,
+    }
+    say_block(escape_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n", out)
+    out.flush()
+    for line in outcome.stderr:
+        say(line, err)
+    return 0
+
+
 def cmd_login(
     ctx: CliContext, argv: list[str], stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
@@ -128,8 +145,10 @@ def cmd_login(
     _common_flags(parser)
     parser.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     parser.add_argument("--totp", default="", help="the current TOTP code (not a secret seed)")
+    parser.add_argument("-o", "--output", default="table", help="table (default: olares-cli's lines) or json")
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile login")
+    output_format(args.output)
     flags = _flags(args)
     account = account_for(ctx)
     endpoints = account.check_writable(flags, "log in as")
@@ -144,6 +163,8 @@ def cmd_login(
     outcome = account.persist(
         flags, grant, switch=not args.no_switch, headline=f"logged in as {flags.olares_id} (profile: {{name}})"
     )
+    if args.output == "json":
+        return _print_json(outcome, out, err)
     _print_outcome(outcome.stdout, outcome.stderr, out, err)
     return 0
 
@@ -155,8 +176,10 @@ def cmd_import(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
         "--refresh-token", default="", help="the refresh token (visible in argv; prefer --refresh-token-env)"
     )
     parser.add_argument("--refresh-token-env", default="", help="read the refresh token from this environment variable")
+    parser.add_argument("-o", "--output", default="table", help="table (default: olares-cli's lines) or json")
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile import")
+    output_format(args.output)
     token = args.refresh_token
     if args.refresh_token_env:
         if token:
@@ -176,6 +199,8 @@ def cmd_import(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
         switch=not args.no_switch,
         headline=f"imported credentials for {flags.olares_id} (profile: {{name}})",
     )
+    if args.output == "json":
+        return _print_json(outcome, out, err)
     _print_outcome(outcome.stdout, outcome.stderr, out, err)
     return 0
 

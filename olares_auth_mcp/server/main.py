@@ -20,8 +20,10 @@ import ipaddress
 import logging
 import os
 import secrets
+import signal
 import stat
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -270,6 +272,8 @@ def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
     if deps.paths.warning:
         print(deps.paths.warning, file=sys.stderr)
     if not args.http:
+        if sys.stdin.isatty():
+            _explain_stdio()
         build_server(deps).run()
         return 0
     if not is_loopback(args.host):
@@ -290,13 +294,12 @@ def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
     except HttpTokenError as err:
         print(f"Error: the HTTP bearer token: {err}", file=sys.stderr)
         return 2
-    print(f"HTTP clients must send 'Authorization: Bearer <token>'; the token is in {where}", file=sys.stderr)
     import uvicorn
 
     from olares_auth_mcp.login.page_server import GuardedH11Protocol
 
     app = http_app(deps, host=args.host, port=args.port, token=token)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -306,7 +309,42 @@ def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
         ws="none",
         timeout_keep_alive=5,
     )
+    sock = config.bind_socket()  # bound before the banner, so it names the real port (also for --port 0)
+    shown = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
+    origin = f"comes from ${TOKEN_ENV}" if where == f"${TOKEN_ENV}" else f"is in {where}"
+    print(
+        f"olares-auth-mcp: serving MCP (streamable HTTP) at http://{shown}:{sock.getsockname()[1]}/mcp; "
+        f"clients must send 'Authorization: Bearer <token>', the token {origin} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # a Ctrl-C before uvicorn's own handler is in place
+        return 130
     return 0
+
+
+def _explain_stdio() -> None:
+    """A human started the stdio server in a terminal: say what it is, and let one Ctrl-C end it.
+
+    With stdin a terminal nobody speaks MCP to us, so there is nothing to finish: Ctrl-C exits at once
+    with 130 (128 + SIGINT), no traceback. (The SDK's stdin reader is a thread blocked in ``read``, which
+    asyncio's own Ctrl-C handling waits for, so the first Ctrl-C was swallowed and the second left a
+    traceback.) asyncio keeps a handler installed before the loop starts.
+    """
+    print(
+        "olares-auth-mcp: an MCP server for Olares login identity. It speaks MCP on stdio and is waiting for an "
+        "MCP client; to add it to one, see: olares-auth-mcp install --help  (Ctrl-C to quit)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        os._exit(130)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, stop)
 
 
 def http_app(deps: Deps, *, host: str, port: int, token: str) -> ASGIApp:

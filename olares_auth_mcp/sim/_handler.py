@@ -279,6 +279,24 @@ class _Handler(BaseHTTPRequestHandler):
             data = {"osVersion": self.server.state.os_version, "olaresId": user.olares_id}
             self._json(200, {"code": 0, "message": "", "data": data})
 
+    def _mint(self, body: bytes) -> None:
+        """``POST /__sim/mint`` ``{"olaresId": …}`` → ``{"refresh_token": …}``: a fresh grant for a configured
+        user, as a password login would make, so ``profile import`` can be tried by hand. Simulator only:
+        the token is worth nothing outside this process."""
+        payload = self._json_object(body)
+        if payload is None:
+            return
+        olares_id = payload.get("olaresId")
+        if not isinstance(olares_id, str):
+            self._ko(400, "olaresId must be a string")
+            return
+        try:
+            _, refresh = self.server.state.issue_tokens(olares_id)
+        except KeyError:
+            self._ko(404, "no such user on this simulator")
+            return
+        self._json(200, {"refresh_token": refresh})
+
 
 _ROUTES: Final[dict[str, tuple[str, Callable[[_Handler, bytes], None]]]] = {
     "/api/firstfactor": ("POST", _Handler._first_factor),
@@ -286,4 +304,5 @@ _ROUTES: Final[dict[str, tuple[str, Callable[[_Handler, bytes], None]]]] = {
     "/api/refresh": ("POST", _Handler._refresh),
     "/api/backend/v1/user-info": ("GET", _Handler._user_info),
     "/api/olares-info": ("GET", _Handler._olares_info),
+    "/__sim/mint": ("POST", _Handler._mint),
 }

@@ -193,7 +193,9 @@ def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
         (
             ("--olares-id", ALICE, "--refresh-token", "-x"),
             {},
-            "Error: argument --refresh-token: expected one argument\n",
+            "Error: argument --refresh-token: expected one argument\n"  # a flag error: cobra's usage follows
+            "Usage:\n  olares-auth-mcp profile import --olares-id ID --refresh-token-env NAME [flags]\n\n"
+            "Run 'olares-auth-mcp profile import --help' for its flags.\n",
         ),
         ((), {}, "Error: --refresh-token is required\n"),
         (

@@ -115,17 +115,34 @@ def test_use_and_use_dash(seeded: Paths) -> None:
     assert run(seeded, "use", "-").stdout == "switched to profile alice@olares.com (alice@olares.com)\n"
 
 
+def _usage(verb: str, line: str) -> str:
+    return f"Usage:\n  {line}\n\nRun 'olares-auth-mcp profile {verb} --help' for its flags.\n"
+
+
 @pytest.mark.parametrize(
     ("args", "stderr"),
     [
         (("use", "ghost"), 'Error: profile "ghost" not found\n'),
-        (("use",), "Error: accepts 1 arg(s), received 0\n"),
-        (("remove", "a", "b"), "Error: accepts 1 arg(s), received 2\n"),
-        (("list", "extra"), 'Error: unknown command "extra" for "olares-auth-mcp profile list"\n'),
+        (
+            ("use",),
+            "Error: accepts 1 arg(s), received 0\n"
+            + _usage("use", "olares-auth-mcp profile use <name|olares-id> [flags]"),
+        ),
+        (
+            ("remove", "a", "b"),
+            "Error: accepts 1 arg(s), received 2\n"
+            + _usage("remove", "olares-auth-mcp profile remove <name|olares-id> [flags]"),
+        ),
+        (
+            ("list", "extra"),
+            'Error: unknown command "extra" for "olares-auth-mcp profile list"\n'
+            + _usage("list", "olares-auth-mcp profile list [flags]"),
+        ),
         (("list", "-o", "yaml"), 'Error: unsupported --output "yaml" (allowed: table, json)\n'),
     ],
 )
-def test_errors_are_one_line_and_exit_1(seeded: Paths, args: tuple[str, ...], stderr: str) -> None:
+def test_errors_exit_1_and_argument_errors_show_usage(seeded: Paths, args: tuple[str, ...], stderr: str) -> None:
+    """olares-cli's error line first, byte for byte; an argument error is followed by the usage (cobra)."""
     before = (seeded.home / "config.json").read_bytes()
     result = run(seeded, *args)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)

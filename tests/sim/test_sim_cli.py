@@ -57,13 +57,17 @@ def running_sim(*args: str) -> Iterator[tuple[subprocess.Popen[str], queue.Queue
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_sim_prints_url_then_users_serves_and_exits_0_on_signal(sig):
-    """The URL is line 1, users follow without secrets, logins work, and a signal exits 0."""
+    """The URL is line 1, users follow without secrets, then the export line; logins work; a signal exits 0."""
     args = ["--user", "alice@olares.com:P@ssw0rd", "--user", f"bob@olares.com:abc:{SECRET}"]
     with running_sim(*args) as (proc, lines):
         url = lines.get(timeout=20)
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         assert lines.get(timeout=5) == "user alice@olares.com"
         assert lines.get(timeout=5) == "user bob@olares.com (totp)"
+        assert lines.get(timeout=5) == f"export OLARES_AUTH_MCP_SERVICE_URL={url}"  # to paste into another shell
+        assert lines.get(timeout=5) == (
+            f'# a refresh token to import: eval "$(olares-auth-mcp sim mint --url {url} alice@olares.com)"'
+        )
         body = {
             "username": "alice",
             "password": hashlib.md5(b"P@ssw0rd@Olares2025", usedforsecurity=False).hexdigest(),
