@@ -6,7 +6,7 @@ It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
 The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, which a server
 passes on when OLARES_AUTH_MCP_LOGIN_ENV names it) and FAKE_TOTP. FAKE_FAIL_MESSAGE
 replaces the message of a rejected password or code (a server's words, as olares-cli
-quotes them in its ``Error:`` line). When
+quotes them in its ``Error:`` line); FAKE_CODE_FAIL_MESSAGE, when set, that of a rejected code. When
 FAKE_TIMING_FILE is set, "<event> <CLOCK_MONOTONIC seconds>" lines are appended
 to it just before the password prompt is written and just after the password
 is read (used by measure_latency.py).
@@ -117,7 +117,8 @@ def main() -> None:
         if code == "":
             _fail("TOTP code is empty")
         if code != os.environ.get("FAKE_TOTP"):
-            _fail(os.environ.get("FAKE_FAIL_MESSAGE", "second-factor authentication failed: invalid code"))
+            default = os.environ.get("FAKE_FAIL_MESSAGE", "second-factor authentication failed: invalid code")
+            _fail(os.environ.get("FAKE_CODE_FAIL_MESSAGE", default))
     _succeed(olares_id)
 
 
