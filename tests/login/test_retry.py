@@ -116,3 +116,32 @@ def test_cancel_while_restarting_stops_the_new_program(open_login, client, page_
     session.wait_for_prompt(5)
     assert session.state is LoginState.CANCELLED
     assert session.join(5)
+
+
+def test_a_program_that_asks_for_the_code_again_keeps_running(open_login, client, page_server, canary):
+    """Our own CLI re-asks a wrong code itself: the page shows the code form again, counting per login."""
+    session, url = open_login("totp-retry")
+    _post(client, url, page_server, password=canary)
+    pid = session.process.pid
+    r = _post(client, url, page_server, code="000000")
+    assert "That code didn&#x27;t work. 2 tries left." in r.text
+    assert 'autocomplete="one-time-code"' in r.text
+    assert session.process.pid == pid  # not restarted
+    r = _post(client, url, page_server, code="000000")
+    assert "That code didn&#x27;t work. 1 try left." in r.text
+    r = _post(client, url, page_server, code="000000")
+    assert "That code didn&#x27;t work. No tries left." in r.text
+    assert session.state is LoginState.FAILED
+    assert client.get(url).status_code == 410
+
+
+def test_a_wrong_password_then_two_wrong_codes_use_up_the_login(open_login, client, page_server, canary):
+    """Three tries per login, whatever mix: the program would allow a third code, the login does not."""
+    session, url = open_login("totp-retry", FAKE_FAIL_MESSAGE=WRONG_PASSWORD)
+    assert "2 tries left." in _post(client, url, page_server, password="wrong").text
+    _post(client, url, page_server, password=canary)
+    assert "1 try left." in _post(client, url, page_server, code="000000").text
+    r = _post(client, url, page_server, code="000000")
+    assert "No tries left." in r.text
+    assert session.state is LoginState.FAILED
+    assert session.join(5)
