@@ -119,7 +119,7 @@ def main() -> None:
             if left:
                 sys.stderr.write(f"That code didn't work. {left} {'try' if left == 1 else 'tries'} left.\n")
                 sys.stderr.flush()
-        _fail("/api/secondfactor/totp returned HTTP 401: server said: \"{}\"")
+        _fail('/api/secondfactor/totp returned HTTP 401: server said: "{}"')
     if mode == "totp":
         _write(f"two-factor code for {olares_id}: ")
         code = _read_line().strip()
