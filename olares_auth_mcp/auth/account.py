@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 import httpx
 
 from olares_auth_mcp.auth.config import ConfigStore
-from olares_auth_mcp.auth.errors import AccessRejected, AuthError, PermissionDenied, ServerError, UsageError
+from olares_auth_mcp.auth.errors import (
+    AccessRejected,
+    AuthError,
+    LoginFailed,
+    PermissionDenied,
+    ServerError,
+    UsageError,
+)
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import (
@@ -37,8 +44,11 @@ from olares_auth_mcp.auth.wire import (
     HttpFactory,
     bfl_data,
     bounded,
+    first_factor,
     refresh_grant,
+    second_factor,
     server_body,
+    wrong_code,
 )
 from olares_auth_mcp.auth.wire import login as wire_login
 
@@ -47,6 +57,7 @@ __all__ = ["Account", "LoginOutcome", "WhoamiResult", "role_label"]
 USER_INFO = "/api/backend/v1/user-info"
 OLARES_INFO = "/api/olares-info"
 LOGIN_TIMEOUT = 10.0
+CODE_ATTEMPTS = 3  # two-factor codes one interactive login may try (ours; olares-cli stops at the first)
 MAX_NAME_LENGTH = 64
 
 
@@ -258,6 +269,36 @@ class Account:
         """One full login (first factor, then the second when ``totp`` is given) on a fresh cookie jar."""
         with self.http(insecure=flags.insecure_skip_verify, timeout=LOGIN_TIMEOUT) as client:
             return wire_login(client, endpoints, password, totp, seconds=self.exchange_seconds)
+
+    def login_asking_code(
+        self,
+        flags: ProfileFlags,
+        endpoints: Endpoints,
+        password: str,
+        code: str,
+        ask_again: Callable[[int], str],
+        *,
+        attempts: int = CODE_ATTEMPTS,
+    ) -> Grant:
+        """A full login with ``code``; on a wrong code, ``ask_again(tries_left)`` gives another one, which is
+        sent on the same client and cookie jar (the first factor is not repeated), up to ``attempts`` codes.
+
+        Raises what ``login`` raises; after the last wrong code, that code's ``LoginFailed``.
+        """
+        with self.http(insecure=flags.insecure_skip_verify, timeout=LOGIN_TIMEOUT) as client:
+            first = first_factor(client, endpoints, password, seconds=self.exchange_seconds)
+            if not first.fa2:
+                return first
+            for attempt in range(1, attempts + 1):
+                try:
+                    return second_factor(
+                        client, endpoints, first, code, password=password, seconds=self.exchange_seconds
+                    )
+                except LoginFailed as err:
+                    if attempt == attempts or not wrong_code(err):
+                        raise
+                    code = ask_again(attempts - attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def redeem_refresh_token(self, flags: ProfileFlags, endpoints: Endpoints, refresh_token: str) -> Grant:
         """Import: exactly one ``/api/refresh`` call, with no ``X-Authorization``."""

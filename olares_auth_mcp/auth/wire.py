@@ -39,12 +39,15 @@ __all__ = [
     "bfl_data",
     "bounded",
     "default_http_factory",
+    "first_factor",
     "login",
     "refresh_grant",
     "salted_password",
+    "second_factor",
     "server_body",
     "snippet",
     "tls_context",
+    "wrong_code",
 ]
 
 PASSWORD_SALT: Final = "@Olares2025"  # noqa: S105 - a public protocol constant, not a secret
@@ -367,6 +370,23 @@ def login(
         LoginFailed: wrong password or code, or an unexpected reply.
         ServerError: transport failure (``transient``).
     """
+    first = first_factor(client, endpoints, password, seconds=seconds)
+    if not first.fa2:
+        return first
+    if not totp:
+        raise TOTPRequired
+    return second_factor(client, endpoints, first, totp, password=password, seconds=seconds)
+
+
+def first_factor(
+    client: httpx.Client, endpoints: Endpoints, password: str, *, seconds: float = EXCHANGE_SECONDS
+) -> Grant:
+    """``POST /api/firstfactor``: the grant, with ``fa2`` set when a second factor must follow on ``client``.
+
+    Raises:
+        LoginFailed: wrong password, or an unexpected reply.
+        ServerError: transport failure (``transient``).
+    """
     first_url = f"{endpoints.auth}/api/firstfactor?hideCookie=true"
     salted = salted_password(password)
     body = {
@@ -377,16 +397,35 @@ def login(
         "targetURL": endpoints.login_target,
         "acceptCookie": True,
     }
-    sent = [salted, password]
     response = _post(client, first_url, "/api/firstfactor", body, {}, seconds)
-    first = _grant(_envelope(response, "/api/firstfactor", "first-factor authentication failed", LoginFailed, sent))
-    if not first.fa2:
-        return first
-    if not totp:
-        raise TOTPRequired
+    return _grant(
+        _envelope(response, "/api/firstfactor", "first-factor authentication failed", LoginFailed, [salted, password])
+    )
+
+
+def second_factor(
+    client: httpx.Client,
+    endpoints: Endpoints,
+    first: Grant,
+    totp: str,
+    *,
+    password: str = "",
+    seconds: float = EXCHANGE_SECONDS,
+) -> Grant:
+    """``POST /api/secondfactor/totp`` on the client (and cookie jar) that ran ``first_factor``.
+
+    May be called again with another code after a wrong one, while the server keeps the first
+    factor's session. ``password`` only keeps it (and its salted form) out of error texts.
+
+    Raises:
+        LoginFailed: wrong code (``wrong_code``), or an unexpected reply.
+        ServerError: transport failure (``transient``).
+    """
     second_url = f"{endpoints.auth}/api/secondfactor/totp"
     headers = {"X-Authorization": first.access_token, "X-Unauth-Error": "Non-Redirect"}
-    sent += [totp, first.access_token, first.refresh_token, first.session_id]
+    sent = [totp, first.access_token, first.refresh_token, first.session_id]
+    if password:
+        sent += [salted_password(password), password]
     response = _post(
         client,
         second_url,
@@ -401,6 +440,11 @@ def login(
     if not second.session_id:
         second = Grant(second.access_token, second.refresh_token, first.session_id)
     return second
+
+
+def wrong_code(err: LoginFailed) -> bool:
+    """The second factor said no to the code itself (401, or a KO envelope), so another code may be tried."""
+    return not err.transient and err.status in (200, 401)
 
 
 def _is_json_object(body: bytes) -> bool:

@@ -159,7 +159,16 @@ def cmd_login(
         if args.totp:
             raise
         code = prompt_totp(flags.olares_id, stdin, out)
-        grant = account.login(flags, endpoints, password, code)  # from scratch: a new client and cookie jar
+
+        def ask_again(tries_left: int) -> str:
+            # ours alone (olares-cli stops at the first wrong code): one stderr line, then its own prompt
+            say(f"That code didn't work. {tries_left} {'try' if tries_left == 1 else 'tries'} left.", err)
+            err.flush()
+            return prompt_totp(flags.olares_id, stdin, out)
+
+        # from scratch (a new client and cookie jar, like olares-cli); a wrong code is asked for again and
+        # retried on that same client, without the password
+        grant = account.login_asking_code(flags, endpoints, password, code, ask_again)
     outcome = account.persist(
         flags, grant, switch=not args.no_switch, headline=f"logged in as {flags.olares_id} (profile: {{name}})"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from olares_auth_mcp.login.errors import InvalidSecret
 
@@ -16,10 +16,12 @@ __all__ = [
     "PROMPTS",
     "PROMPT_STATES",
     "SETTLED",
+    "WRONG_SECRET_PREFIXES",
     "LoginState",
     "Prompt",
     "check_secret",
     "match_prompt",
+    "wrong_secret_kind",
 ]
 
 
@@ -97,6 +99,27 @@ def match_prompt(line: str, olares_id: str | None = None) -> str | None:
             and line.endswith(prompt.suffix)
         ):
             return name
+    return None
+
+
+# How the login program (olares-cli, and ours, which prints the same) says the password or the code was
+# wrong: the start of its ``Error: <message>`` line (upstream cli/pkg/auth/login.go; Authelia answers a
+# wrong password or code with 401). Only these fixed beginnings decide; whatever the server wrote after
+# them is never looked at.
+WRONG_SECRET_PREFIXES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "password": ("/api/firstfactor returned HTTP 401: ", "first-factor authentication failed: "),
+        "code": ("/api/secondfactor/totp returned HTTP 401: ", "second-factor authentication failed: "),
+    }
+)
+
+
+def wrong_secret_kind(message: str) -> Literal["password", "code"] | None:
+    """``"password"`` or ``"code"`` when ``message`` (an ``Error:`` line's text) says that secret was wrong."""
+    if message.startswith(WRONG_SECRET_PREFIXES["password"]):
+        return "password"
+    if message.startswith(WRONG_SECRET_PREFIXES["code"]):
+        return "code"
     return None
 
 

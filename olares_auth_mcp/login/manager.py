@@ -18,15 +18,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from olares_auth_mcp.login.errors import LoginNotFound, LoginStateError, TooManyLogins
-from olares_auth_mcp.login.relay import LoginProcess, LoginState, Redactor, spawn_login
+from olares_auth_mcp.login._states import SETTLED
+from olares_auth_mcp.login.errors import LoginError, LoginNotFound, LoginStateError, TooManyLogins
+from olares_auth_mcp.login.relay import Listener, LoginProcess, LoginState, Redactor, spawn_login
 
-__all__ = ["LoginManager", "LoginSession", "LoginView", "SecretKind"]
+__all__ = ["MAX_ATTEMPTS", "LoginManager", "LoginSession", "LoginView", "SecretKind"]
 
 SecretKind = Literal["password", "code"]
 Clock = Callable[[], float]
 
 _JOIN_TIMEOUT: Final = 2.0
+MAX_ATTEMPTS: Final = 3
+"""Passwords and codes a login may get wrong in its life before it fails (its link stays the same)."""
 
 
 def _identity(text: str) -> str:
@@ -39,7 +42,10 @@ class LoginView:
 
     ``prompt`` and ``error`` are the login program's text (cleaned and capped, but still
     untrusted); ``auth_host`` is the host the password goes to, as the server derived it
-    (``""``: the caller did not say).
+    (``""``: the caller did not say). ``client_name`` is the MCP host application that asked
+    (as it names itself, cleaned; ``""``: unknown). ``seconds_left`` is the time until the login
+    expires, at the time of the snapshot. ``wrong`` names the secret the last attempt got wrong
+    (``"password"``/``"code"``, until the next one is sent) and ``tries_left`` how many attempts remain.
     """
 
     login_id: str
@@ -49,32 +55,94 @@ class LoginView:
     error: str | None
     version: int
     auth_host: str = ""
+    client_name: str = ""
+    seconds_left: float | None = None
+    wrong: SecretKind | None = None
+    tries_left: int = MAX_ATTEMPTS
+
+
+Spawner = Callable[[Listener], LoginProcess]
 
 
 class LoginSession:
     """One login: its id, the Olares ID it is for, where its password goes, its deadline and its process.
 
-    ``auth_host`` is the host the login program sends the password to, as the server derived
-    it from the Olares ID and the profile's human-set settings (``""``: not given).
+    ``auth_host`` is the host the login program sends the password to, as the server derived it
+    from the Olares ID and the profile's human-set settings (``""``: not given).
+
+    A wrong password or code does not end the login: up to ``max_attempts`` attempts are allowed
+    in its life. When the program exits saying the password or code was wrong
+    (``LoginProcess.failure_kind``), the same program is started again (same argv and environment,
+    same ``login_id``, so the same page link) and asks again; a program that asks for the code
+    again itself (ours does) keeps running. The failure that uses up the last attempt ends the
+    login as ``failed``. While the program is being restarted the login reads ``verifying``.
+
+    Locking: the process calls ``_changed`` holding its own lock, which then takes the session's;
+    so the session never calls into a process while holding its own lock.
     """
 
     def __init__(
-        self, login_id: str, olares_id: str, process: LoginProcess, expires_at: float, *, auth_host: str = ""
+        self,
+        login_id: str,
+        olares_id: str,
+        spawn: Spawner,
+        expires_at: float,
+        *,
+        auth_host: str = "",
+        client_name: str = "",
+        clock: Clock = time.monotonic,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.login_id = login_id
         self.olares_id = olares_id
         self.auth_host: str = auth_host
-        self.process = process
+        self.client_name: str = client_name
         self.expires_at = expires_at
-        self.auth_host = auth_host
+        self._clock = clock
+        self._spawn = spawn
+        self._max_attempts = max_attempts
+        self._cond = threading.Condition(threading.Lock())
+        self._generation = 0
+        self._proc_state = LoginState.STARTING
+        self._version = 0
+        self._failures = 0
+        self._wrong: SecretKind | None = None  # shown until the next secret is sent
+        self._last_wrong: SecretKind | None = None  # kept for the final page
+        self._totp_seen = False
+        self._counted = False  # this program's wrong-secret exit is counted
+        self._restarting = False
+        self._ended: LoginState | None = None  # decided by the session (no tries left, cancelled while restarting)
+        self.process: LoginProcess = spawn(self._listener(0))
+
+    # -- read-only views ------------------------------------------------------------------------------------
 
     @property
     def state(self) -> LoginState:
-        return self.process.state
+        with self._cond:
+            return self._state_locked()
+
+    def _state_locked(self) -> LoginState:
+        if self._ended is not None:
+            return self._ended
+        if self._restarting:
+            return LoginState.VERIFYING
+        return self._proc_state
+
+    @property
+    def version(self) -> int:
+        """Increases on every state change of the login (across restarts of its program)."""
+        with self._cond:
+            return self._version
+
+    @property
+    def failures(self) -> int:
+        """Wrong passwords and codes so far."""
+        with self._cond:
+            return self._failures
 
     @property
     def output(self) -> str:
-        """Everything the login program printed so far, redacted."""
+        """Everything the current login program printed so far, redacted."""
         return self.process.output
 
     @property
@@ -82,14 +150,160 @@ class LoginSession:
         return self.process.exit_code
 
     def view(self) -> LoginView:
-        state, prompt, error, version = self.process.snapshot()
-        return LoginView(self.login_id, self.olares_id, state, prompt, error, version, self.auth_host)
+        _, prompt, error, _ = self.process.snapshot()  # outside our lock (see the class docstring)
+        with self._cond:
+            state, version = self._state_locked(), self._version
+            wrong, tries_left = self._wrong, self._max_attempts - self._failures
+            if state is LoginState.FAILED:
+                wrong = self._last_wrong
+        return LoginView(
+            self.login_id,
+            self.olares_id,
+            state,
+            prompt if state.is_awaiting else "",
+            error if state is LoginState.FAILED else None,
+            version,
+            self.auth_host,
+            self.client_name,
+            max(0.0, self.expires_at - self._clock()),
+            wrong,
+            max(0, tries_left),
+        )
 
     def wait_for_prompt(self, timeout: float) -> LoginState:
-        return self.process.wait_for_prompt(timeout)
+        """Wait (bounded) until the login parks at a prompt or ends; returns the state."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._state_locked() in SETTLED, timeout)
+            return self._state_locked()
 
     def wait_for_change(self, timeout: float, *, since: int | None = None) -> LoginState:
-        return self.process.wait_for_change(timeout, since=since)
+        """Wait (bounded) until the login's version moves past ``since`` (default: now)."""
+        with self._cond:
+            base = self._version if since is None else since
+            self._cond.wait_for(lambda: self._version != base, timeout)
+            return self._state_locked()
+
+    def join(self, timeout: float) -> bool:
+        return self.process.join(timeout)
+
+    # -- acting ---------------------------------------------------------------------------------------------
+
+    def send(self, kind: SecretKind, value: str) -> None:
+        """Type a password (only at the password prompt) or a code (only at the code prompt).
+
+        Raises:
+            LoginStateError, InvalidSecret, InvalidCode, EchoNotDisabled.
+        """
+        state = self.state
+        if state.is_final:
+            raise LoginStateError(state, "send a secret")
+        if kind == "password":
+            self.process.send_password(value)
+        else:
+            self.process.send_totp(value)
+
+    def cancel(self, *, wait: bool = True) -> LoginState:
+        """Stop the login (bounded) and mark it cancelled; a login that has ended keeps its state."""
+        return self._stop(LoginState.CANCELLED, wait=wait)
+
+    def expire(self) -> LoginState:
+        return self._stop(LoginState.EXPIRED, wait=True)
+
+    def _stop(self, final: LoginState, *, wait: bool) -> LoginState:
+        with self._cond:
+            if self._restarting and self._ended is None:
+                self._ended = final  # the restart sees this and stops its new program
+                self._bump()
+            process = self.process
+        if final is LoginState.EXPIRED:
+            process.expire()
+        else:
+            process.cancel(wait=wait)
+        return self.state
+
+    # -- the process's events -------------------------------------------------------------------------------
+
+    def _bump(self) -> None:
+        # callers hold self._cond
+        self._version += 1
+        self._cond.notify_all()
+
+    def _listener(self, generation: int) -> Listener:
+        def changed(process: LoginProcess) -> None:
+            self._changed(generation, process)
+
+        return changed
+
+    def _changed(self, generation: int, process: LoginProcess) -> None:
+        # called by the process, holding its lock (re-entrant): reading its properties is safe here
+        state, kind, exited = process.state, process.failure_kind, process.exited
+        give_up = restart = False
+        with self._cond:
+            if generation != self._generation or self._ended is not None:
+                self._bump()
+                return
+            previous, self._proc_state = self._proc_state, state
+            if state is LoginState.AWAITING_TOTP and previous is not LoginState.AWAITING_TOTP:
+                if self._totp_seen:  # asked for the code again: the last one was wrong
+                    give_up = self._count("code")
+                self._totp_seen = True
+            elif state is LoginState.VERIFYING:
+                self._wrong = None
+            elif state is LoginState.FAILED and kind is not None and not exited:
+                # read as verifying, not failed, until it has exited and is restarted
+                self._restarting = self._failures + 1 < self._max_attempts
+            elif state is LoginState.FAILED and kind is not None and not self._counted:
+                self._counted = True
+                restart = not self._count(kind)
+                self._restarting = restart
+            self._bump()
+        if give_up:
+            threading.Thread(target=process.give_up, name=f"login-give-up-{self.login_id[:6]}", daemon=True).start()
+        if restart:
+            threading.Thread(
+                target=self._restart, args=(generation, process), name=f"login-retry-{self.login_id[:6]}", daemon=True
+            ).start()
+
+    def _count(self, kind: SecretKind) -> bool:
+        """Count a wrong secret (callers hold the lock); ``True`` when no tries are left (the login failed)."""
+        self._failures += 1
+        self._wrong = self._last_wrong = kind
+        if self._failures >= self._max_attempts:
+            self._restarting = False
+            self._ended = LoginState.FAILED
+            return True
+        return False
+
+    def _restart(self, generation: int, old: LoginProcess) -> None:
+        old.join(_JOIN_TIMEOUT)
+        with self._cond:
+            if self._ended is not None or generation != self._generation:
+                self._restarting = False
+                self._bump()
+                return
+        try:
+            new = self._spawn(self._listener(generation + 1))
+        except LoginError:
+            with self._cond:
+                self._restarting = False
+                self._ended = LoginState.FAILED
+                self._bump()
+            return
+        initial = new.state  # outside our lock; later changes reach _changed once the swap is done
+        with self._cond:
+            stopped = self._ended is not None
+            if not stopped:
+                self._generation = generation + 1
+                self.process = new
+                self._proc_state = initial
+                self._totp_seen = False
+                self._counted = False
+                self._restarting = False
+            self._bump()
+        if stopped:
+            new.cancel()
+        else:
+            self._changed(generation + 1, new)  # catch up with what it did before the swap
 
 
 class LoginManager:
@@ -134,12 +348,20 @@ class LoginManager:
     # -- lifecycle of one login ---------------------------------------------------------------------------
 
     def start(
-        self, argv: Sequence[str], env: Mapping[str, str], olares_id: str, *, auth_host: str = ""
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        olares_id: str,
+        *,
+        auth_host: str = "",
+        client_name: str = "",
     ) -> LoginSession:
         """Start the login program ``argv`` with exactly ``env`` for ``olares_id``.
 
         Only ``olares_id``'s own prompts (``password for <id>: ``, ``two-factor code for <id>: ``)
-        are recognised. ``auth_host`` is where the password goes; the page shows it.
+        are recognised. ``auth_host`` is where the password goes and ``client_name`` the MCP host
+        application that asked (already cleaned); the page shows both. After a wrong password or
+        code the same argv and env are started again (``LoginSession``).
 
         Raises:
             TooManyLogins: ``max_sessions`` logins are already in progress.
@@ -152,17 +374,30 @@ class LoginManager:
                 raise LoginStateError("closed", "start a login")
             if sum(not s.state.is_final for s in self._sessions.values()) >= self._max:
                 raise TooManyLogins(self._max)
-            process = spawn_login(
-                argv,
-                env,
-                redact=self._redact,
-                quiet_period=self._quiet_period,
-                echo_grace=self._echo_grace,
-                term_grace=self._term_grace,
-                olares_id=olares_id,
-            )
+            argv, env = list(argv), dict(env)
+
+            def spawn(listener: Listener) -> LoginProcess:
+                return spawn_login(
+                    argv,
+                    env,
+                    redact=self._redact,
+                    quiet_period=self._quiet_period,
+                    echo_grace=self._echo_grace,
+                    term_grace=self._term_grace,
+                    olares_id=olares_id,
+                    on_change=listener,
+                )
+
             login_id = secrets.token_urlsafe(16)
-            session = LoginSession(login_id, olares_id, process, self._clock() + self._ttl, auth_host=auth_host)
+            session = LoginSession(
+                login_id,
+                olares_id,
+                spawn,
+                self._clock() + self._ttl,
+                auth_host=auth_host,
+                client_name=client_name,
+                clock=self._clock,
+            )
             self._sessions[login_id] = session
             self._forget_old_finished()
             self._start_sweeper()
@@ -183,7 +418,7 @@ class LoginManager:
 
     def cancel(self, login_id: str) -> LoginState:
         """Kill the login's process (bounded) and mark it cancelled; returns its final state."""
-        return self.get(login_id).process.cancel()
+        return self.get(login_id).cancel()
 
     def sessions(self) -> list[LoginSession]:
         """Every login still remembered, oldest first."""
@@ -197,7 +432,7 @@ class LoginManager:
         with self._lock:
             due = [s for s in self._sessions.values() if not s.state.is_final and now >= s.expires_at]
         for session in due:  # outside the lock: killing is bounded but not instant
-            session.process.expire()
+            session.expire()
         return [s.login_id for s in due]
 
     def close(self) -> None:
@@ -208,11 +443,11 @@ class LoginManager:
             sessions = list(self._sessions.values())
             sweeper, self._sweeper = self._sweeper, None
         for session in sessions:  # SIGTERM to all first, so their grace periods overlap
-            session.process.cancel(wait=False)
+            session.cancel(wait=False)
         for session in sessions:
-            session.process.cancel()
+            session.cancel()
         for session in sessions:
-            session.process.join(_JOIN_TIMEOUT)
+            session.join(_JOIN_TIMEOUT)
         if sweeper is not None and sweeper is not threading.current_thread():
             sweeper.join(_JOIN_TIMEOUT)
 
@@ -234,16 +469,12 @@ class LoginManager:
         Raises:
             LoginNotFound, LoginStateError, InvalidSecret, InvalidCode, EchoNotDisabled.
         """
-        process = self.get(login_id).process
-        if kind == "password":
-            process.send_password(value)
-        else:
-            process.send_totp(value)
+        self.get(login_id).send(kind, value)
 
     def wait_settled(self, login_id: str, timeout: float) -> LoginView:
         """Wait (bounded) until the login parks at a prompt or ends, then return a snapshot."""
         session = self.get(login_id)
-        session.process.wait_for_prompt(timeout)
+        session.wait_for_prompt(timeout)
         return self.view(login_id)
 
     # -- internals --------------------------------------------------------------------------------------

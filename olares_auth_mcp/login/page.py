@@ -16,7 +16,10 @@ dropped: it never reaches a log, a response or an exception text.
 The forms name the auth host the secret goes to (the login's ``auth_host``, else the one
 olares-cli derives from the Olares ID: ``auth.<name>.<domain>``); with neither, no form is
 shown. Nothing the login program or a server wrote is shown: failures and unknown prompts
-get fixed sentences.
+get fixed sentences. A wrong password or code keeps the link alive while tries are left
+(``LoginSession``); the form then says so ("That password didn't work for … 2 tries left.").
+Every form also shows which host application asked, the time left (as of the request; no
+script) and a Cancel button (``action=cancel``), which ends the login and spends the link.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class PageBackend(Protocol):
     def post_secret(self, login_id: str, kind: SecretKind, value: str) -> None: ...
 
     def wait_settled(self, login_id: str, timeout: float) -> LoginView: ...
+
+    def cancel(self, login_id: str) -> LoginState: ...
 
 
 class SecretPageRegistry:
@@ -247,6 +252,13 @@ async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=8)
     except ValueError:  # UnicodeDecodeError's text quotes a byte of the body: never show or log it
         return _html_response(_html.refused("The form could not be read."), 400)
+    if set(fields) == {"action"} and fields["action"] == ["cancel"]:
+        await _in_thread(registry.backend.cancel, login_id)
+        view = await _in_thread(registry.backend.view, login_id)
+        registry.spend(login_id)
+        if view.state is LoginState.CANCELLED:
+            return _html_response(_html.cancelled(view.olares_id), 200)
+        return _render(registry, view, outcome=True)  # it had ended already (say, just succeeded)
     submitted: list[tuple[SecretKind, str]] = [(k, fields[k][0]) for k in ("password", "code") if k in fields]
     if len(submitted) != 1 or any(len(fields[k]) != 1 for k, _ in submitted):
         return _html_response(_html.refused("The form could not be read."), 400)
@@ -292,17 +304,25 @@ def _render(
         if outcome and state is LoginState.SUCCEEDED:
             return _html_response(_html.succeeded(view.olares_id), 200)
         if outcome and state is LoginState.FAILED:
+            if view.wrong is not None and failure != _html.FAILED_ECHO:
+                failure = _html.wrong_secret(view.wrong, view.olares_id, 0)
             return _html_response(_html.failed(view.olares_id, failure or _html.FAILED_LOGIN), 200)
         return _invalid(410)
     if state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
         host = auth_host(view)
         if host is None:
             return _html_response(_html.no_destination(view.olares_id), 200)
+        if message is None and view.wrong is not None:
+            restarted = state is LoginState.AWAITING_PASSWORD
+            message = _html.wrong_secret(view.wrong, view.olares_id, view.tries_left, restarted=restarted)
+        client, left = view.client_name, view.seconds_left
         if state is LoginState.AWAITING_TOTP:
-            return _html_response(_html.code_form(view.olares_id, host, message), status)
+            page = _html.code_form(view.olares_id, host, message, client_name=client, seconds_left=left)
+            return _html_response(page, status)
         if outcome and message is None:
             message = "The password was not accepted. Try again."
-        return _html_response(_html.password_form(view.olares_id, host, message), status)
+        page = _html.password_form(view.olares_id, host, message, client_name=client, seconds_left=left)
+        return _html_response(page, status)
     if state is LoginState.AWAITING_INPUT:
         return _html_response(_html.unknown_prompt(view.olares_id), status)
     return _html_response(_html.working(view.olares_id), 200)  # starting / verifying

@@ -35,7 +35,7 @@ import termios
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 import pexpect
 
@@ -48,6 +48,7 @@ from olares_auth_mcp.login._states import (
     LoginState,
     check_secret,
     match_prompt,
+    wrong_secret_kind,
 )
 from olares_auth_mcp.login._text import untrusted_text
 from olares_auth_mcp.login.errors import EchoNotDisabled, InvalidCode, LoginSpawnError, LoginStateError
@@ -55,6 +56,9 @@ from olares_auth_mcp.login.errors import EchoNotDisabled, InvalidCode, LoginSpaw
 __all__ = ["PROMPTS", "LoginProcess", "LoginState", "match_prompt", "spawn_login"]
 
 Redactor = Callable[[str], str]
+Listener = Callable[["LoginProcess"], None]
+"""Called (on the thread that made it, holding the process's lock) after every state change and once
+the process has exited; it may read the process's properties but must not wait on or stop it."""
 
 _READ_SIZE: Final = 4096
 _MAX_OUTPUT: Final = 256 * 1024  # characters of output kept; older text is dropped
@@ -84,8 +88,10 @@ class LoginProcess:
         echo_grace: float,
         term_grace: float,
         olares_id: str | None = None,
+        on_change: Listener | None = None,
     ) -> None:
         self._child = child
+        self._on_change = on_change
         self._olares_id = olares_id
         self._pid: int = child.pid if child.pid is not None else -1
         self._pidfd: int | None = None
@@ -103,6 +109,7 @@ class LoginProcess:
         self._line = ""
         self._raw = ""
         self._error: str | None = None
+        self._failure_kind: Literal["password", "code"] | None = None
         self._exit_code: int | None = None
         self._exited = False
         self._reader = threading.Thread(target=self._read_loop, name=f"login-reader-{self._pid}", daemon=True)
@@ -156,6 +163,13 @@ class LoginProcess:
         with self._cond:
             error = self._error
         return None if error is None else self._shown(error, MAX_ERROR_TEXT)
+
+    @property
+    def failure_kind(self) -> Literal["password", "code"] | None:
+        """``"password"`` or ``"code"`` when the program exited 1 saying that secret was wrong (its first
+        ``Error:`` line starts with one of ``WRONG_SECRET_PREFIXES``); ``None`` for every other ending."""
+        with self._cond:
+            return self._failure_kind
 
     @property
     def exit_code(self) -> int | None:
@@ -297,6 +311,10 @@ class LoginProcess:
         """Like ``cancel``, but marks the login expired."""
         return self._stop(LoginState.EXPIRED, wait=True)
 
+    def give_up(self) -> LoginState:
+        """Like ``cancel``, but marks the login failed (no tries left)."""
+        return self._stop(LoginState.FAILED, wait=True)
+
     def _stop(self, final: LoginState, *, wait: bool) -> LoginState:
         with self._cond:
             if not self._state.is_final:
@@ -338,6 +356,8 @@ class LoginProcess:
         self._prompt = prompt
         self._version += 1
         self._cond.notify_all()
+        if self._on_change is not None:
+            self._on_change(self)
 
     def _read_loop(self) -> None:
         crash: str | None = None
@@ -396,6 +416,8 @@ class LoginProcess:
             self._exit_code = child.exitstatus
             if not self._state.is_final:
                 self._error = self._failure_reason(child.exitstatus, child.signalstatus, crash)
+                if child.exitstatus == 1 and crash is None:
+                    self._failure_kind = self._wrong_secret()
                 ok = child.exitstatus == 0 and crash is None
                 self._set_state(LoginState.SUCCEEDED if ok else LoginState.FAILED, prompt="")
             with contextlib.suppress(pexpect.ExceptionPexpect, OSError):
@@ -405,6 +427,14 @@ class LoginProcess:
                 os.close(self._pidfd)
                 self._pidfd = None
             self._cond.notify_all()
+            if self._on_change is not None:
+                self._on_change(self)
+
+    def _wrong_secret(self) -> Literal["password", "code"] | None:
+        # the program's own first "Error:" line (at a line start): anything a server wrote comes after
+        # its fixed beginning, so no server text can pose as an earlier line
+        first = _ERROR_LINE.search(self._raw.replace("\r\n", "\n"))
+        return None if first is None else wrong_secret_kind(first.group(1))
 
     def _failure_reason(self, status: int | None, sig: int | None, crash: str | None) -> str | None:
         if crash is not None:
@@ -430,11 +460,13 @@ def spawn_login(
     cwd: str | None = None,
     dimensions: tuple[int, int] = (24, 120),
     olares_id: str | None = None,
+    on_change: Listener | None = None,
 ) -> LoginProcess:
     """Start ``argv`` in a fresh pty with exactly ``env`` and begin reading it.
 
     With ``olares_id``, only that ID's exact prompts are recognised (``match_prompt``);
-    any other unfinished line that is followed by silence is an unknown prompt.
+    any other unfinished line that is followed by silence is an unknown prompt. ``on_change``
+    hears every state change (see ``Listener``).
 
     The pty starts with echo on, as a terminal does, so a program that does not turn
     echo off at its password prompt is caught by the check in ``send_secret``.
@@ -467,6 +499,7 @@ def spawn_login(
         echo_grace=echo_grace,
         term_grace=term_grace,
         olares_id=olares_id,
+        on_change=on_change,
     )
     process._start()
     return process

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from olares_auth_mcp.auth.boundary import prepare_agent_login
 from olares_auth_mcp.auth.errors import AlreadyAuthenticated, ExpiryUnknown
 from olares_auth_mcp.auth.readiness import assess
+from olares_auth_mcp.auth.untrusted import clean
 from olares_auth_mcp.login import LoginSession, LoginState
 from olares_auth_mcp.login.errors import LoginNotFound
 from olares_auth_mcp.login.service import LoginService
@@ -207,7 +208,14 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 if older.olares_id == plan.flags.olares_id and not older.state.is_final:
                     await end(older.login_id)
             argv = service.argv(plan.flags, no_switch=no_switch)
-            session = manager.start(argv, service.child_env(), plan.flags.olares_id, auth_host=plan.destination_host)
+            params = ctx.session.client_params  # the host application as it names itself (shown on the page)
+            session = manager.start(
+                argv,
+                service.child_env(),
+                plan.flags.olares_id,
+                auth_host=plan.destination_host,
+                client_name=clean(params.client_info.name, 80) if params is not None else "",
+            )
             try:
                 await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
                 if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):

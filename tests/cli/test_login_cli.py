@@ -137,16 +137,47 @@ def test_wrong_password_is_reported_and_nothing_written(env, paths, vault) -> No
         vault.get(ALICE)
 
 
-def test_wrong_totp_is_reported(env, paths) -> None:
+def _wrong_code() -> str:
+    return "000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111"
+
+
+def test_wrong_totp_three_times_fails_with_olares_clis_error(env, paths, olares_sim) -> None:
+    """Three wrong codes: asked again twice (our stderr line after each), then olares-cli's own error."""
+    child = spawn(env, "login", "--olares-id", BOB)
+    child.expect_exact(f"password for {BOB}: ")
+    child.sendline(BOB_PASSWORD)
+    for left in ("2 tries", "1 try"):
+        child.expect_exact(f"two-factor code for {BOB}: ")
+        child.sendline(_wrong_code())
+        child.expect_exact(f"That code didn't work. {left} left.\r\n")
+    child.expect_exact(f"two-factor code for {BOB}: ")
+    child.sendline(_wrong_code())
+    output, status = finish(child)
+    assert status == 1
+    lines = output.replace("\r\n", "\n").splitlines()
+    assert lines[-1].startswith("Error: /api/secondfactor/totp returned HTTP 401: server said: ")
+    assert "password for" not in output
+    assert olares_sim.hits("/api/firstfactor") == 2
+    assert olares_sim.hits("/api/secondfactor/totp") == 3
+    assert not paths.config_file.exists()
+
+
+def test_wrong_totp_then_right_one_logs_in_without_the_password_again(env, store, olares_sim) -> None:
     child = spawn(env, "login", "--olares-id", BOB)
     child.expect_exact(f"password for {BOB}: ")
     child.sendline(BOB_PASSWORD)
     child.expect_exact(f"two-factor code for {BOB}: ")
-    child.sendline("000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111")
+    child.sendline(_wrong_code())
+    child.expect_exact("That code didn't work. 2 tries left.\r\n")
+    child.expect_exact(f"two-factor code for {BOB}: ")
+    child.sendline(pyotp.TOTP(BOB_TOTP).now())
     output, status = finish(child)
-    assert status == 1
-    assert "Error: /api/secondfactor/totp returned HTTP 401: " in output
-    assert not paths.config_file.exists()
+    assert status == 0, output
+    assert f"logged in as {BOB} (profile: {BOB})" in output
+    assert "password for" not in output  # asked once, before the first code
+    assert olares_sim.hits("/api/firstfactor") == 2  # olares-cli's two (from scratch after the prompt), no third
+    assert olares_sim.hits("/api/secondfactor/totp") == 2
+    assert store.load().profiles[0].olares_id == BOB
 
 
 def test_server_down_is_a_transport_error(paths) -> None:

@@ -52,6 +52,12 @@ class FakeBackend:
     def wait_settled(self, login_id: str, timeout: float) -> LoginView:
         return self.view(login_id)
 
+    def cancel(self, login_id: str) -> LoginState:
+        view = self.view(login_id)
+        if not view.state.is_final:
+            self.views[login_id] = replace(view, state=LoginState.CANCELLED)
+        return self.views[login_id].state
+
 
 @pytest.fixture
 def backend() -> FakeBackend:

@@ -81,9 +81,15 @@ async def test_totp_login_with_the_code_typed_on_the_page(connect) -> None:
 
 
 async def test_wrong_password_fails_and_explains(connect, paths) -> None:
+    """A wrong password is asked for again on the same page (3 tries); the third ends the login."""
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
+        _, text = await page(human.urls[0], "password", "not-the-password")
+        assert f"That password didn&#x27;t work for {ALICE}. 2 tries left." in text
+        again = (await client.call_tool("login_status", {"login_id": login_id})).structured_content
+        assert again["state"] == "awaiting_password"
+        await page(human.urls[0], "password", "not-the-password")
         await page(human.urls[0], "password", "not-the-password")
         done = (await client.call_tool("login_status", {"login_id": login_id, "wait_seconds": 20})).structured_content
         why = (await client.call_tool("explain_auth_error", {"error_text": done["error"]})).structured_content
@@ -100,6 +106,9 @@ async def test_wrong_totp_fails(connect) -> None:
         login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
         await page(human.urls[0], "password", BOB_PASSWORD)
         wrong = "000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111"
+        for _ in range(2):  # our login program asks for the code again; the login waits for it
+            again = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": wrong})
+            assert again.structured_content["state"] == "awaiting_totp"
         done = (await client.call_tool("login_submit_totp", {"login_id": login_id, "code": wrong})).structured_content
     assert done["state"] == "failed"
     assert "/api/secondfactor/totp returned HTTP 401" in done["error"]

@@ -6,7 +6,7 @@ It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
 The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, which a server
 passes on when OLARES_AUTH_MCP_LOGIN_ENV names it) and FAKE_TOTP. FAKE_FAIL_MESSAGE
 replaces the message of a rejected password or code (a server's words, as olares-cli
-quotes them in its ``Error:`` line). When
+quotes them in its ``Error:`` line); FAKE_CODE_FAIL_MESSAGE, when set, that of a rejected code. When
 FAKE_TIMING_FILE is set, "<event> <CLOCK_MONOTONIC seconds>" lines are appended
 to it just before the password prompt is written and just after the password
 is read (used by measure_latency.py).
@@ -111,13 +111,23 @@ def main() -> None:
         _succeed(olares_id)
 
     _check_password(_read_hidden([prompt]))
+    if mode == "totp-retry":  # like our own CLI: a wrong code is asked for again (3 codes in all)
+        for left in (2, 1, 0):
+            _write(f"two-factor code for {olares_id}: ")
+            if _read_line().strip() == os.environ.get("FAKE_TOTP"):
+                _succeed(olares_id)
+            if left:
+                sys.stderr.write(f"That code didn't work. {left} {'try' if left == 1 else 'tries'} left.\n")
+                sys.stderr.flush()
+        _fail('/api/secondfactor/totp returned HTTP 401: server said: "{}"')
     if mode == "totp":
         _write(f"two-factor code for {olares_id}: ")
         code = _read_line().strip()
         if code == "":
             _fail("TOTP code is empty")
         if code != os.environ.get("FAKE_TOTP"):
-            _fail(os.environ.get("FAKE_FAIL_MESSAGE", "second-factor authentication failed: invalid code"))
+            default = os.environ.get("FAKE_FAIL_MESSAGE", "second-factor authentication failed: invalid code")
+            _fail(os.environ.get("FAKE_CODE_FAIL_MESSAGE", default))
     _succeed(olares_id)
 
 
