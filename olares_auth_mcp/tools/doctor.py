@@ -5,7 +5,7 @@ A thin shell over ``auth.doctor.run_doctor``; the arguments pick a profile on di
 
 # No `from __future__ import annotations`: the SDK reads this signature (Context) at registration.
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import anyio.to_thread
 from mcp.server import MCPServer
@@ -55,7 +55,15 @@ def session_reach(ctx: Context) -> SessionReach:
 
 def register_doctor_tool(mcp: MCPServer, guard: Guard, deps: Deps, options: DoctorOptions | None = None) -> None:
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
-    async def auth_doctor(ctx: Context, profile: str | None = None, live: bool = False) -> DoctorResult:
+    async def auth_doctor(
+        ctx: Context,
+        profile: Annotated[
+            str | None, Field(description="A profile name or Olares ID (name@domain); default: the current profile")
+        ] = None,
+        live: Annotated[
+            bool, Field(description="Also check the profile's hosts (DNS, TCP, TLS, clock) and its grant")
+        ] = False,
+    ) -> DoctorResult:
         """Diagnose Olares auth on this machine: run it first when auth_readiness's answer surprises you.
 
         Checks file modes and owners, config.json, every stored token, the vault backend, olares-cli, locks,
