@@ -144,11 +144,6 @@ async def test_removal_is_confirmed_on_the_browser_page(deps, era, tmp_path, pat
 async def test_an_unanswered_confirmation_waits_again_on_the_next_call(deps, era, tmp_path, paths, vault) -> None:
     seed_alice(paths, vault)
     deps, seen = with_browser(deps, tmp_path, confirm_wait=0.3)
-    progress: list[float] = []
-
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append(done)
-
     async with Client(build_server(deps), **options(era)) as client:
         first = await client.call_tool("profile_remove", {"profile": ALICE})
         text = first.content[0].text
@@ -156,7 +151,7 @@ async def test_an_unanswered_confirmation_waits_again_on_the_next_call(deps, era
         assert ConfigStore(paths).load().find_profile(ALICE) is not None
         (url,) = await opened_urls(seen)
         await anyio.to_thread.run_sync(answer_page, url, "confirm")  # answered between two calls: kept
-        second = await client.call_tool("profile_remove", {"profile": ALICE}, progress_callback=on_progress)
+        second = await client.call_tool("profile_remove", {"profile": ALICE})
     assert not second.is_error and second.structured_content["olares_id"] == ALICE
     assert seen.read_text().split() == [url], "a second call never opens a second page"
     assert ConfigStore(paths).load().profiles == []
@@ -164,7 +159,7 @@ async def test_an_unanswered_confirmation_waits_again_on_the_next_call(deps, era
 
 async def test_a_pending_confirmation_reports_progress_while_it_waits(deps, tmp_path, paths, vault) -> None:
     seed_alice(paths, vault)
-    deps, seen = with_browser(deps, tmp_path, confirm_wait=2.5)
+    deps, _ = with_browser(deps, tmp_path, confirm_wait=2.5)
     progress: list[float] = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
