@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from olares_auth_mcp.auth.doctor import DoctorOptions, SessionReach, run_doctor
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.profiles import hints
 
@@ -31,8 +32,15 @@ class SessionModel(BaseModel):
     protocol_version: str | None
     form_elicitation: bool
     url_elicitation: bool
-    login_route: str = Field(description="url-elicitation (the client shows the page) or url-in-result (you show it)")
-    confirmation_route: str = Field(description="form-elicitation (asked in the client) or cli-only (tool refuses)")
+    browser: bool = Field(description="This server can open a page in the human's browser (it runs on their machine)")
+    login_route: str = Field(
+        description="url-elicitation (the client shows the page), browser (the server opens it in the human's "
+        "browser) or url-in-result (you show it)"
+    )
+    confirmation_route: str = Field(
+        description="form-elicitation (asked in the client), browser (a page the server opens in the human's "
+        "browser) or cli-only (tool refuses)"
+    )
 
 
 class DoctorResult(BaseModel):
@@ -44,13 +52,15 @@ class DoctorResult(BaseModel):
     findings: list[FindingModel]
 
 
-def session_reach(ctx: Context) -> SessionReach:
+def session_reach(ctx: Context, *, browser: bool = False) -> SessionReach:
     """What this connection's client declared; a bare ``elicitation: {}`` means form mode."""
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
     form = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
     url = elicitation is not None and elicitation.url is not None
-    return SessionReach(protocol_version=ctx.protocol_version, form_elicitation=form, url_elicitation=url)
+    return SessionReach(
+        protocol_version=ctx.protocol_version, form_elicitation=form, url_elicitation=url, browser=browser
+    )
 
 
 def register_doctor_tool(mcp: MCPServer, guard: Guard, deps: Deps, options: DoctorOptions | None = None) -> None:
@@ -70,7 +80,7 @@ def register_doctor_tool(mcp: MCPServer, guard: Guard, deps: Deps, options: Doct
         and how this client can reach the human (login page, confirmations). live=true also checks one
         profile's hosts (DNS, TCP, TLS and its expiry, clock skew) and its grant. Each warn/fail carries one fix.
         """
-        session = session_reach(ctx)
+        session = session_reach(ctx, browser=local_browser(deps) is not None)
 
         def call() -> DoctorResult:
             report = run_doctor(

@@ -331,3 +331,13 @@ async def test_a_cancelled_elicited_login_is_announced(deps) -> None:
             while not completed:
                 await anyio.sleep(0.02)
     assert completed == [started["login_id"]]
+
+
+async def test_the_doctor_names_the_browser_route(deps, era, tmp_path) -> None:
+    deps, seen = with_browser(deps, tmp_path)
+    async with Client(build_server(deps), **options(era)) as client:
+        data = (await client.call_tool("auth_doctor", {})).structured_content
+    assert (data["session"]["login_route"], data["session"]["confirmation_route"]) == ("browser", "browser")
+    reach = next(f for f in data["findings"] if f["check"] == "session.reach")
+    assert reach["status"] == "ok" and "opened in the human's browser" in reach["detail"]
+    assert not seen.exists(), "the doctor opens nothing"
