@@ -18,6 +18,7 @@ from typing import Final
 import anyio.to_thread
 from mcp.server.mcpserver import Context
 
+from olares_auth_mcp.auth.untrusted import visible_text
 from olares_auth_mcp.login.browser import BrowserOpener
 from olares_auth_mcp.login.confirm import Answer, Confirmation, Question
 from olares_auth_mcp.login.service import LoginService
@@ -49,8 +50,7 @@ def client_name(ctx: Context) -> str:
     params = getattr(ctx.session, "client_params", None)
     info = getattr(params, "client_info", None)
     name = str(getattr(info, "name", "") or "")
-    cleaned = "".join(ch for ch in name if ch.isprintable() and ch not in "<>&\"'")
-    return " ".join(cleaned.split())[:60]
+    return " ".join(visible_text(name[:240]).split())[:60]  # the page escapes it too
 
 
 class BrowserConfirmations:

@@ -188,12 +188,12 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 request_state=STATE_PREFIX + session.login_id,
             )
         timeout = deps.elicitation_timeout
-        with anyio.move_on_after(timeout):
-            answer = await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)
-            if answer.action == "accept":
-                to_complete.add(session.login_id)
-            return await after_consent(session.login_id, answer.action)
-        return await after_consent(session.login_id, "timeout", timeout)
+        action = "timeout"
+        with anyio.move_on_after(timeout):  # only the question is timed; ending a login is never cut short
+            action = (await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)).action
+        if action == "accept":
+            to_complete.add(session.login_id)
+        return await after_consent(session.login_id, action, timeout)
 
     async def after_consent(login_id: str, action: str, timeout: float = 0.0) -> LoginStatusResult:
         session = manager.get(login_id)

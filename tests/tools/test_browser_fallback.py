@@ -341,3 +341,23 @@ async def test_the_doctor_names_the_browser_route(deps, era, tmp_path) -> None:
     reach = next(f for f in data["findings"] if f["check"] == "session.reach")
     assert reach["status"] == "ok" and "opened in the human's browser" in reach["detail"]
     assert not seen.exists(), "the doctor opens nothing"
+
+
+async def test_the_page_names_the_client_in_plain_text(deps, tmp_path, paths, vault) -> None:
+    from mcp.types import Implementation
+
+    seed_alice(paths, vault)
+    deps, seen = with_browser(deps, tmp_path, confirm_wait=30.0)
+    info = Implementation(name="Claude\u202e<b>Code</b>\x1b[31m", version="1")
+    async with Client(build_server(deps), mode="legacy", client_info=info) as client:
+        results = []
+
+        async def remove() -> None:
+            results.append(await client.call_tool("profile_remove", {"profile": ALICE}))
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(remove)
+            (url,) = await opened_urls(seen)
+            _, question = await anyio.to_thread.run_sync(answer_page, url, "cancel")
+    assert "Asked by Claude&lt;b&gt;Code&lt;/b&gt;." in question
+    assert "\u202e" not in question and "\x1b" not in question
