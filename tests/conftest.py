@@ -20,6 +20,12 @@ _ISOLATED = (
     "OLARES_AUTH_MCP_LOGIN_COMMAND",
     "OLARES_AUTH_MCP_LOGIN_ENV",
     "OLARES_REFRESH_TOKEN",
+    "OLARES_AUTH_MCP_ELICITATION_TIMEOUT",
+    # no test ever opens the real user's browser: a test that wants one sets a fake $BROWSER and a DISPLAY
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "BROWSER",
+    "OLARES_AUTH_MCP_OPEN_BROWSER",
 )
 
 

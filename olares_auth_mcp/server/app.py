@@ -62,7 +62,7 @@ def build_server(deps: Deps, *, login: LoginService | None = None) -> MCPServer:
         lifespan=lifespan,
         middleware=[ArgumentScreen(guard)],
     )
-    register_profile_tools(mcp, guard, deps)
+    register_profile_tools(mcp, guard, deps, service)
     register_login_tools(mcp, guard, deps, service)
     register_platform_tools(mcp, guard)
     register_doctor_tool(mcp, guard, deps)

@@ -25,6 +25,7 @@ import stat
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -361,6 +362,7 @@ def http_app(deps: Deps, *, host: str, port: int, token: str) -> ASGIApp:
     from olares_auth_mcp.server.app import login_service
     from olares_auth_mcp.tools._guard import Guard
 
+    deps = replace(deps, transport="loopback-http" if is_loopback(host) else "remote-http")
     service = login_service(deps, Guard(deps))
     mcp = build_server(deps, login=service)
     names = loopback_names(host)

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import anyio
 from mcp.server.elicitation import render_elicitation_schema
 from mcp.server.mcpserver import Context
 from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
@@ -37,6 +38,7 @@ class Answer:
     action: Literal["accept", "decline", "cancel"]
     yes: bool
     unclear: bool = False  # accepted, but not with a JSON boolean
+    timed_out: float | None = None  # no answer within this many seconds (counts as a decline)
 
     @classmethod
     def of(cls, result: ElicitResult) -> Answer:
@@ -48,6 +50,8 @@ class Answer:
 
     def refusal(self, what: str) -> str:
         """Plain words for every answer but a yes, e.g. ``what="Not removed"``."""
+        if self.timed_out is not None:
+            return f"{what}: the human did not answer within {self.timed_out:g} s. Nothing was changed."
         if self.action != "accept":
             return f"{what}: the human chose {self.action}. Nothing was changed."
         if self.unclear:
@@ -69,18 +73,21 @@ def _uses_input_required(ctx: Context) -> bool:
     return (ctx.protocol_version or "") >= _INPUT_REQUIRED_VERSION  # ISO dates compare as strings
 
 
-async def ask_yes_no(ctx: Context, key: str, message: str) -> Answer | InputRequiredResult:
+async def ask_yes_no(ctx: Context, key: str, message: str, *, timeout: float = 120.0) -> Answer | InputRequiredResult:
     """Ask ``message``; on 2026-07-28 the first call returns the ``InputRequiredResult`` to hand back.
 
     ``key`` names the question (e.g. ``"confirm_removal"``). The caller checks ``can_ask_form`` first.
+    A live question unanswered after ``timeout`` seconds is a decline (``Answer.timed_out``).
     """
     state = f"ask:{key}:{hashlib.sha256(message.encode('utf-8')).hexdigest()}"
     schema = render_elicitation_schema(YesNo)
     if not _uses_input_required(ctx):
-        result = await ctx.request_context.session.elicit_form(
-            message=message, requested_schema=schema, related_request_id=ctx.request_id
-        )
-        return Answer.of(result)
+        with anyio.move_on_after(timeout):
+            result = await ctx.request_context.session.elicit_form(
+                message=message, requested_schema=schema, related_request_id=ctx.request_id
+            )
+            return Answer.of(result)
+        return Answer("cancel", yes=False, timed_out=timeout)
     if ctx.request_state == state:  # the retry that carries the answer to this very question
         answer = (ctx.input_responses or {}).get(key)
         if isinstance(answer, ElicitResult):

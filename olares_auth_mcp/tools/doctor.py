@@ -5,7 +5,7 @@ A thin shell over ``auth.doctor.run_doctor``; the arguments pick a profile on di
 
 # No `from __future__ import annotations`: the SDK reads this signature (Context) at registration.
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import anyio.to_thread
 from mcp.server import MCPServer
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from olares_auth_mcp.auth.doctor import DoctorOptions, SessionReach, run_doctor
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.profiles import hints
 
@@ -31,8 +32,15 @@ class SessionModel(BaseModel):
     protocol_version: str | None
     form_elicitation: bool
     url_elicitation: bool
-    login_route: str = Field(description="url-elicitation (the client shows the page) or url-in-result (you show it)")
-    confirmation_route: str = Field(description="form-elicitation (asked in the client) or cli-only (tool refuses)")
+    browser: bool = Field(description="This server can open a page in the human's browser (it runs on their machine)")
+    login_route: str = Field(
+        description="url-elicitation (the client shows the page), browser (the server opens it in the human's "
+        "browser) or url-in-result (you show it)"
+    )
+    confirmation_route: str = Field(
+        description="form-elicitation (asked in the client), browser (a page the server opens in the human's "
+        "browser) or cli-only (tool refuses)"
+    )
 
 
 class DoctorResult(BaseModel):
@@ -44,25 +52,35 @@ class DoctorResult(BaseModel):
     findings: list[FindingModel]
 
 
-def session_reach(ctx: Context) -> SessionReach:
+def session_reach(ctx: Context, *, browser: bool = False) -> SessionReach:
     """What this connection's client declared; a bare ``elicitation: {}`` means form mode."""
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
     form = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
     url = elicitation is not None and elicitation.url is not None
-    return SessionReach(protocol_version=ctx.protocol_version, form_elicitation=form, url_elicitation=url)
+    return SessionReach(
+        protocol_version=ctx.protocol_version, form_elicitation=form, url_elicitation=url, browser=browser
+    )
 
 
 def register_doctor_tool(mcp: MCPServer, guard: Guard, deps: Deps, options: DoctorOptions | None = None) -> None:
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
-    async def auth_doctor(ctx: Context, profile: str | None = None, live: bool = False) -> DoctorResult:
+    async def auth_doctor(
+        ctx: Context,
+        profile: Annotated[
+            str | None, Field(description="A profile name or Olares ID (name@domain); default: the current profile")
+        ] = None,
+        live: Annotated[
+            bool, Field(description="Also check the profile's hosts (DNS, TCP, TLS, clock) and its grant")
+        ] = False,
+    ) -> DoctorResult:
         """Diagnose Olares auth on this machine: run it first when auth_readiness's answer surprises you.
 
         Checks file modes and owners, config.json, every stored token, the vault backend, olares-cli, locks,
         and how this client can reach the human (login page, confirmations). live=true also checks one
         profile's hosts (DNS, TCP, TLS and its expiry, clock skew) and its grant. Each warn/fail carries one fix.
         """
-        session = session_reach(ctx)
+        session = session_reach(ctx, browser=local_browser(deps) is not None)
 
         def call() -> DoctorResult:
             report = run_doctor(

@@ -31,6 +31,7 @@ from olares_auth_mcp.login import LoginSession, LoginState
 from olares_auth_mcp.login.errors import LoginNotFound
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.profiles import hints
 
@@ -39,7 +40,10 @@ __all__ = ["LoginStatusResult", "register_login_tools"]
 PROMPT_TIMEOUT = 20.0  # how long start_login waits for the program to park at a prompt
 SETTLE_TIMEOUT = 30.0  # how long login_submit_totp waits for the verdict
 STATE_PREFIX = "login:"
-Delivery = Literal["elicitation", "result", "none"]
+MAX_WAIT = 45  # login_status waits at most this long: common clients time a call out at 60 s
+COMPLETE_SINCE = "2025-11-25"  # notifications/elicitation/complete exists from here ...
+COMPLETE_UNTIL = "2026-07-28"  # ... until here (the 2026 era has no elicitation IDs)
+Delivery = Literal["elicitation", "browser", "result", "none"]
 
 
 class LoginStatusResult(BaseModel):
@@ -52,9 +56,12 @@ class LoginStatusResult(BaseModel):
     prompt: str | None = Field(description="The prompt the login program shows now")
     secret_entry_url: str | None = Field(
         description="One-time loopback page where the human types the password / code; set only when the client "
-        "could not show it (url_delivery=result): then show it to the human"
+        "could not show it and no browser could be opened (url_delivery=result): then show it to the human"
     )
-    url_delivery: Delivery = Field(description="How the URL reached the human: by the client (elicitation) or here")
+    url_delivery: Delivery = Field(
+        description="How the page reached the human: by the client (elicitation), a page this server opened in the "
+        "human's browser (browser), or here (result)"
+    )
     next_step: str
     output: str = Field(description="What the login program printed (redacted)")
     exit_code: int | None
@@ -63,9 +70,12 @@ class LoginStatusResult(BaseModel):
 
 
 def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: str = "") -> str:
-    wait = f"call login_status(login_id={login_id!r}, wait_seconds=60)"
+    wait = f"call login_status(login_id={login_id!r}, wait_seconds={MAX_WAIT})"
     if state is LoginState.AWAITING_PASSWORD:
-        where = "on the page the client opened" if delivery == "elicitation" else "on secret_entry_url (show it)"
+        where = {
+            "elicitation": "on the page the client opened",
+            "browser": "on the page that was opened in the human's browser",
+        }.get(delivery, "on secret_entry_url (show it)")
         goes = f" (it goes to {auth_host})" if auth_host else ""
         return f"The human types the password {where}{goes} — never in chat. Then {wait}."
     if state is LoginState.AWAITING_TOTP:
@@ -87,8 +97,12 @@ def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: 
 def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService) -> None:
     manager = service.manager
 
-    # Logins whose page URL went to the human by elicitation: the model never gets that URL (it does not need it).
+    # Logins whose page URL went to the human by elicitation or a browser this server opened: the model never gets
+    # that URL (it does not need it).
     elicited: set[str] = set()
+    opened: set[str] = set()
+    # Logins delivered by a 2025-11-25 URL elicitation whose end has not been announced yet.
+    to_complete: set[str] = set()
 
     def view(session: LoginSession) -> LoginStatusResult:
         snap = session.view()
@@ -97,8 +111,11 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         if snap.state.is_final:
             service.registry.spend(session.login_id)
             elicited.discard(session.login_id)
+            opened.discard(session.login_id)
         elif session.login_id in elicited:
             delivery = "elicitation"
+        elif session.login_id in opened:
+            delivery = "browser"
         elif snap.state.is_awaiting and snap.state is not LoginState.AWAITING_INPUT:
             url, delivery = service.registry.url_for(session.login_id), "result"
         profile_status = None
@@ -129,16 +146,35 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
             finally:
                 service.registry.spend(login_id)
                 elicited.discard(login_id)
+                opened.discard(login_id)
 
     def url_capable(ctx: Context) -> bool:
         caps = ctx.client_capabilities
         return caps is not None and caps.elicitation is not None and caps.elicitation.url is not None
 
+    async def announce_end(ctx: Context, result: LoginStatusResult) -> LoginStatusResult:
+        """``notifications/elicitation/complete`` once, when a login delivered by URL elicitation has ended."""
+        login_id = result.login_id
+        final = result.state in ("succeeded", "failed", "cancelled", "expired")
+        if login_id is None or not final or login_id not in to_complete:
+            return result
+        to_complete.discard(login_id)
+        if COMPLETE_SINCE <= (ctx.protocol_version or "") < COMPLETE_UNTIL:
+            await ctx.session.send_elicit_complete(login_id, related_request_id=ctx.request_id)
+        return result
+
     async def deliver(session: LoginSession, ctx: Context) -> LoginStatusResult | InputRequiredResult:
-        """Put the page URL in front of the human: URL elicitation when possible, else the result."""
+        """Put the page in front of the human, the one place this is decided.
+
+        URL elicitation when the client takes it; else, when this server runs on the human's machine, the
+        page opened in their browser (the URL stays out of the result); else the URL in the result.
+        """
         service.page_base_url()
         url = service.registry.url_for(session.login_id)
         if not url_capable(ctx):
+            opener = local_browser(deps)
+            if opener is not None and await anyio.to_thread.run_sync(opener.open, url):
+                opened.add(session.login_id)
             return view(session)
         message = (
             f"Log in to Olares as {session.olares_id} — your password goes to {session.auth_host}. Open this page "
@@ -152,25 +188,35 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 input_requests={"secret_entry": ElicitRequest(params=params)},
                 request_state=STATE_PREFIX + session.login_id,
             )
-        answer = await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)
-        return await after_consent(session.login_id, answer.action)
+        timeout = deps.elicitation_timeout
+        action = "timeout"
+        with anyio.move_on_after(timeout):  # only the question is timed; ending a login is never cut short
+            action = (await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)).action
+        if action == "accept":
+            to_complete.add(session.login_id)
+        return await after_consent(session.login_id, action, timeout)
 
-    async def after_consent(login_id: str, action: str) -> LoginStatusResult:
+    async def after_consent(login_id: str, action: str, timeout: float = 0.0) -> LoginStatusResult:
         session = manager.get(login_id)
         if action == "accept":
             elicited.add(login_id)
             return view(session)
         await end(login_id)
         result = view(session)
-        result.next_step = f"The human chose {action} instead of opening the login page; the login was cancelled."
+        if action == "timeout":
+            result.next_step = (
+                f"The human did not answer within {timeout:g} s; the login was cancelled. Nothing was changed."
+            )
+        else:
+            result.next_step = f"The human chose {action} instead of opening the login page; the login was cancelled."
         return result
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
     async def start_login(
-        olares_id: str,
+        olares_id: Annotated[str, Field(description="The full Olares ID (name@domain) to log in as")],
         ctx: Context,
-        name: str | None = None,
-        no_switch: bool = False,
+        name: Annotated[str | None, Field(description="A local name (alias) for a new profile")] = None,
+        no_switch: Annotated[bool, Field(description="Do not make it the current profile")] = False,
     ) -> LoginStatusResult | InputRequiredResult:
         """Start an interactive Olares login for the human, without the password passing through you.
 
@@ -229,14 +275,17 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False))
     async def login_status(
-        login_id: str,
+        login_id: Annotated[str, Field(description="The login_id start_login returned")],
         ctx: Context,
-        wait_seconds: Annotated[int, Field(ge=0, le=120, description="Wait up to this long for a change")] = 0,
+        wait_seconds: Annotated[
+            int, Field(ge=0, le=MAX_WAIT, description=f"Wait up to this many seconds (at most {MAX_WAIT}) for a change")
+        ] = 0,
     ) -> LoginStatusResult:
         """The state of a login started with start_login; with wait_seconds, wait (with progress) for it to move on.
 
         Returns when the login needs something (a code), ends (succeeded / failed / cancelled / expired), or the
-        wait is over. On success, profile_status is read from the store.
+        wait is over (wait_seconds is at most 45, under common client time-outs; call again to wait longer). On
+        success, profile_status is read from the store.
         """
 
         async def call() -> LoginStatusResult:
@@ -255,13 +304,14 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
                 await ctx.report_progress(
                     min(time.monotonic() - started, wait_seconds), wait_seconds, f"login {session.state}"
                 )
-            return view(manager.get(login_id))
+            return await announce_end(ctx, view(manager.get(login_id)))
 
         return await guard.arun("login_status", {"login_id": login_id, "wait_seconds": wait_seconds}, call)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
     async def login_submit_totp(
-        login_id: str,
+        login_id: Annotated[str, Field(description="The login_id start_login returned")],
+        ctx: Context,
         code: Annotated[str, Field(pattern=r"^[0-9]{6,8}$", description="The current 6-8 digit two-factor code")],
     ) -> LoginStatusResult:
         """Relay a two-factor code the human told you, only while the login asks for it (state awaiting_totp).
@@ -284,17 +334,19 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
             deadline = time.monotonic() + SETTLE_TIMEOUT
             while session.state in (LoginState.VERIFYING, LoginState.STARTING) and time.monotonic() < deadline:
                 await anyio.to_thread.run_sync(session.wait_for_change, deadline - time.monotonic())
-            return view(session)
+            return await announce_end(ctx, view(session))
 
         # the code never reaches the audit log: it is replaced before the guard sees the arguments
         return await guard.arun("login_submit_totp", {"login_id": login_id, "code": "[code]"}, call)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=False))
-    async def login_cancel(login_id: str) -> LoginStatusResult:
+    async def login_cancel(
+        login_id: Annotated[str, Field(description="The login_id start_login returned")], ctx: Context
+    ) -> LoginStatusResult:
         """Stop a login: the process ends and its secret-entry page stops working."""
 
         async def call() -> LoginStatusResult:
             await end(login_id)
-            return view(manager.get(login_id))
+            return await announce_end(ctx, view(manager.get(login_id)))
 
         return await guard.arun("login_cancel", {"login_id": login_id}, call)

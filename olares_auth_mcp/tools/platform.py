@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from mcp.server import MCPServer
+from pydantic import Field
 
 from olares_auth_mcp.prompts.platform import OperationCheck, check_app_operation
 from olares_auth_mcp.tools._guard import Guard
@@ -16,7 +19,10 @@ def register_platform_tools(mcp: MCPServer, guard: Guard) -> None:
         name="check_app_operation",
         annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False),
     )
-    def check_app_operation_tool(state: str, operation: str) -> OperationCheck:
+    def check_app_operation_tool(
+        state: Annotated[str, Field(description="The app's state, e.g. running, downloading, installFailed")],
+        operation: Annotated[str, Field(description="install, cancel, uninstall, upgrade, env, stop or resume")],
+    ) -> OperationCheck:
         """Whether an app-service operation (install, cancel, uninstall, upgrade, env, stop, resume) is allowed
         in an app state (e.g. running, downloading, installFailed), with the reason. Same data as
         olares://platform/app-states.json."""

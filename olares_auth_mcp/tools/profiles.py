@@ -27,8 +27,11 @@ from olares_auth_mcp.auth.errors import (
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
 from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
 from olares_auth_mcp.cli.profile import render_table
+from olares_auth_mcp.login.confirm import Question
+from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._ask import ask_yes_no, can_ask_form
+from olares_auth_mcp.tools._confirm import BrowserConfirmations, Outcome, client_name
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.models import (
     ErrorExplanation,
@@ -90,8 +93,27 @@ def _readiness_model(readiness: Readiness) -> ReadinessResult:
     )
 
 
-def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
+def _browser_verdict(outcome: Outcome, what: str, tool: str) -> str | None:
+    """Plain words for a browser confirmation that did not say yes (None for a yes, or when none could be asked)."""
+    if outcome is Outcome.PENDING:
+        return (
+            f"{what} yet: the question is open in the human's browser and has no answer yet. Nothing was changed. "
+            f"Call {tool} again with the same arguments to keep waiting (no new page is opened)."
+        )
+    if outcome is Outcome.CANCELLED:
+        return f"{what}: the human chose cancel on the confirmation page. Nothing was changed."
+    if outcome is Outcome.EXPIRED:
+        return f"{what}: the confirmation page expired without an answer. Nothing was changed."
+    return None
+
+
+def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService | None = None) -> None:
     account = deps.account
+    browser = BrowserConfirmations(deps, service) if service is not None else None
+
+    async def in_browser(ctx: Context, key: str, question: Question) -> Outcome:
+        return Outcome.UNAVAILABLE if browser is None else await browser.confirm(ctx, key, question)
+
     limiters: list[anyio.CapacityLimiter] = []
 
     def network() -> anyio.CapacityLimiter:
@@ -100,8 +122,12 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
             limiters.append(anyio.CapacityLimiter(NETWORK_CONCURRENCY))
         return limiters[0]
 
-    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    async def profile_list(refresh_version: bool = False) -> ProfileListResult:
+    @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
+    async def profile_list(
+        refresh_version: Annotated[
+            bool, Field(description="Re-fetch the current profile's Olares version first (writes a cache)")
+        ] = False,
+    ) -> ProfileListResult:
         """List Olares profiles with their token status, like `olares-cli profile list`. Never returns a token.
 
         refresh_version=true re-fetches the current profile's Olares version first (writes a cache).
@@ -134,8 +160,13 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
 
         return await anyio.to_thread.run_sync(gated, limiter=network() if refresh_version else None)
 
-    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    async def auth_readiness(profile: str | None = None, live: bool = False) -> ReadinessResult:
+    @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
+    async def auth_readiness(
+        profile: Annotated[
+            str | None, Field(description="A profile name or Olares ID (name@domain); default: the current profile")
+        ] = None,
+        live: Annotated[bool, Field(description="Also verify the token with the Olares server")] = False,
+    ) -> ReadinessResult:
         """The auth-readiness gate: may you run an Olares command now? Call it before any command.
 
         decision=proceed on logged-in/expired (expired tokens refresh transparently); decision=stop on
@@ -163,7 +194,9 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         return gated()  # a few local file reads (~0.15 ms): cheaper inline than a hop to a worker thread
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=False))
-    def profile_use(profile: str) -> ProfileUseResult:
+    def profile_use(
+        profile: Annotated[str, Field(description='The profile name or Olares ID; "-" for the previous one')],
+    ) -> ProfileUseResult:
         """Switch the current profile (by name or Olares ID); "-" switches back to the previous one."""
 
         def call() -> ProfileUseResult:
@@ -178,7 +211,9 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
         return guard.run("profile_use", {"profile": profile}, call, profile=profile, stores_tokens=False)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=False))
-    async def profile_remove(profile: str, ctx: Context) -> ProfileRemoveResult | InputRequiredResult:
+    async def profile_remove(
+        profile: Annotated[str, Field(description="The profile name or Olares ID to remove")], ctx: Context
+    ) -> ProfileRemoveResult | InputRequiredResult:
         """Remove a profile and its stored token. Destructive: proceeds only after the human confirms in the client.
 
         The human is shown the profile's name and Olares ID, and exactly that profile is removed. If the client
@@ -192,19 +227,36 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
             if target.managed:
                 raise ManagedProfile("remove", target.olares_id, target.app_name)
             if not can_ask_form(ctx):
-                raise ToolError(
-                    "Not removed: this client cannot ask the human for confirmation, and removing a profile "
-                    f"needs it. The human can run it themselves: olares-cli profile remove {target.olares_id}"
+                page = Question(
+                    title="Remove an Olares profile?",
+                    facts=(
+                        f"Profile: {target.display_name}",
+                        f"Olares ID: {target.olares_id}",
+                        "Its stored token is deleted from this computer; logging in again will need the password.",
+                    ),
+                    confirm_label="Remove the profile",
+                    asked_by=client_name(ctx),
                 )
-            question = (
-                f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored token "
-                "from this computer? Logging in again will need the password."
-            )
-            answer = await ask_yes_no(ctx, "confirm_removal", question)
-            if isinstance(answer, InputRequiredResult):
-                return answer
-            if not answer.yes:
-                raise ToolError(answer.refusal("Not removed"))
+                verdict = await in_browser(ctx, target.olares_id, page)
+                refusal = _browser_verdict(verdict, "Not removed", "profile_remove")
+                if refusal is not None:
+                    raise ToolError(refusal)
+                if verdict is not Outcome.CONFIRMED:
+                    raise ToolError(
+                        "Not removed: this client cannot ask the human for confirmation and no browser could be "
+                        "opened on this computer, and removing a profile needs it. The human can run it themselves: "
+                        f"olares-cli profile remove {target.olares_id}"
+                    )
+            else:
+                question = (
+                    f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored "
+                    "token from this computer? Logging in again will need the password."
+                )
+                answer = await ask_yes_no(ctx, "confirm_removal", question, timeout=deps.elicitation_timeout)
+                if isinstance(answer, InputRequiredResult):
+                    return answer
+                if not answer.yes:
+                    raise ToolError(answer.refusal("Not removed"))
             olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
             result = await anyio.to_thread.run_sync(
                 lambda: remove_profile(account.store, deps.vault, olares_id, olares_id=olares_id)
@@ -221,11 +273,13 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
     async def profile_import(
-        olares_id: str,
+        olares_id: Annotated[str, Field(description="The full Olares ID (name@domain)")],
         ctx: Context,
-        refresh_token_env: str = DEFAULT_IMPORT_ENV,
-        name: str | None = None,
-        switch: bool = False,
+        refresh_token_env: Annotated[
+            str, Field(description="The server's environment variable that holds the refresh token (not the token)")
+        ] = DEFAULT_IMPORT_ENV,
+        name: Annotated[str | None, Field(description="A local name (alias) for a new profile")] = None,
+        switch: Annotated[bool, Field(description="Make it the current profile")] = False,
     ) -> ProfileImportResult | InputRequiredResult:
         """Import a refresh token from the MCP server's environment variable (never from an argument).
 
@@ -248,21 +302,38 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
                     f"--refresh-token-env {plan.env_name}"
                 )
                 if not can_ask_form(ctx):
-                    raise ToolError(
-                        f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
-                        "human's confirmation, which this client cannot ask for. Nothing was sent. The human can run "
-                        f"it themselves: {command}"
+                    page = Question(
+                        title="Import a sign-in for a new Olares profile?",
+                        facts=(
+                            f"Olares ID: {plan.flags.olares_id}",
+                            f"The refresh token in the server's {plan.env_name} variable is sent to "
+                            f"{plan.destination_host}.",
+                            "Confirm only if you asked for this and that is your Olares.",
+                        ),
+                        confirm_label="Import and send the token",
+                        asked_by=client_name(ctx),
                     )
-                question = (
-                    f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in the "
-                    f"server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes only if you "
-                    "asked for this and that is your Olares."
-                )
-                answer = await ask_yes_no(ctx, "confirm_import", question)
-                if isinstance(answer, InputRequiredResult):
-                    return answer
-                if not answer.yes:
-                    raise ToolError(answer.refusal("Not imported") + " Nothing was sent.")
+                    verdict = await in_browser(ctx, plan.flags.olares_id, page)
+                    refusal = _browser_verdict(verdict, "Not imported", "profile_import")
+                    if refusal is not None:
+                        raise ToolError(refusal + " Nothing was sent.")
+                    if verdict is not Outcome.CONFIRMED:
+                        raise ToolError(
+                            f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
+                            "human's confirmation, which this client cannot ask for and no browser could be opened "
+                            f"for. Nothing was sent. The human can run it themselves: {command}"
+                        )
+                else:
+                    question = (
+                        f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in "
+                        f"the server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes "
+                        "only if you asked for this and that is your Olares."
+                    )
+                    answer = await ask_yes_no(ctx, "confirm_import", question, timeout=deps.elicitation_timeout)
+                    if isinstance(answer, InputRequiredResult):
+                        return answer
+                    if not answer.yes:
+                        raise ToolError(answer.refusal("Not imported") + " Nothing was sent.")
             outcome = await anyio.to_thread.run_sync(
                 lambda: run_agent_import(account, plan, switch=switch), limiter=network()
             )
@@ -278,8 +349,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps) -> None:
 
         return await guard.arun("profile_import", arguments, call, profile=olares_id)
 
-    @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=True))
-    async def whoami(refresh: bool = False) -> WhoamiModel:
+    @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
+    async def whoami(
+        refresh: Annotated[bool, Field(description="Ask the Olares server instead of the cache")] = False,
+    ) -> WhoamiModel:
         """The current profile's identity and role (from the cache, or from the server with refresh=true).
 
         Goes through the refreshing transport: an expired access token is refreshed once, transparently.

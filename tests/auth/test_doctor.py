@@ -303,6 +303,10 @@ def test_reach_routes_follow_what_the_client_declared() -> None:
     assert routes(SessionReach("2025-06-18", True, True)) == ("url-in-result", "form-elicitation")  # no URL mode yet
     assert routes(SessionReach("2025-03-26", True, False)) == ("url-in-result", "cli-only")  # no elicitation yet
     assert routes(SessionReach("2026-07-28", False, False)) == ("url-in-result", "cli-only")
+    # a server on the human's machine that can open their browser: the page and the confirmation go there
+    assert routes(SessionReach("2025-03-26", False, False, browser=True)) == ("browser", "browser")
+    assert routes(SessionReach("2025-06-18", True, False, browser=True)) == ("browser", "form-elicitation")
+    assert routes(SessionReach("2025-11-25", True, True, browser=True)) == ("url-elicitation", "form-elicitation")
 
 
 def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice) -> None:
@@ -311,6 +315,8 @@ def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice) -> No
     assert bare.status == "warn" and "olares-auth-mcp profile remove" in (bare.fix or "")
     full = find(doctor(alice, session=SessionReach("2025-11-25", True, True)), "session.reach")
     assert full.status == "ok" and "URL elicitation" in full.detail
+    opened = find(doctor(alice, session=SessionReach("2025-03-26", False, False, browser=True)), "session.reach")
+    assert opened.status == "ok" and "opened in the human's browser" in opened.detail
 
 
 # -- live: DNS, TCP ---------------------------------------------------------------------------------

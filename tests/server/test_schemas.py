@@ -57,3 +57,15 @@ def test_inline_refs_keeps_siblings_and_recursive_definitions() -> None:
     assert out["properties"]["n"]["properties"]["next"] == {"$ref": "#/$defs/Node"}
     assert "Node" in out["$defs"]  # a recursive model stays resolvable
     assert inline_refs({"type": "string"}) == {"type": "string"}
+
+
+async def test_every_parameter_has_a_description(connect) -> None:
+    async with connect() as client:
+        tools = (await client.list_tools()).tools
+    missing = [
+        f"{tool.name}.{name}"
+        for tool in tools
+        for name, prop in tool.input_schema.get("properties", {}).items()
+        if not str(prop.get("description", "")).strip()
+    ]
+    assert missing == []

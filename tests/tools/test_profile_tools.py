@@ -47,8 +47,25 @@ async def test_tools_declare_all_four_hints_and_an_output_schema(connect) -> Non
         assert None not in (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint)
         assert tool.output_schema is not None, tool.name
         assert tool.description, tool.name
-    assert tools["profile_remove"].annotations.destructive_hint is True
-    assert tools["explain_auth_error"].annotations.read_only_hint is True
+    table = {
+        name: (h.read_only_hint, h.destructive_hint, h.idempotent_hint, h.open_world_hint)
+        for name, h in ((name, tool.annotations) for name, tool in tools.items())
+    }
+    assert table == {  # clarifications §5 (revised): the gate and the lookups are read-only
+        "auth_readiness": (True, False, True, True),
+        "profile_list": (True, False, True, True),
+        "whoami": (True, False, True, True),
+        "explain_auth_error": (True, False, True, False),
+        "check_app_operation": (True, False, True, False),
+        "login_status": (True, False, True, False),
+        "auth_doctor": (True, False, True, True),
+        "profile_use": (False, False, False, False),
+        "profile_remove": (False, True, False, False),
+        "profile_import": (False, False, False, True),
+        "start_login": (False, False, False, True),
+        "login_submit_totp": (False, False, False, True),
+        "login_cancel": (False, False, True, False),
+    }
     schema = json.dumps(tools["profile_import"].input_schema)
     assert "refresh_token_env" in schema and '"refresh_token"' not in schema
 
