@@ -35,6 +35,7 @@ from tests.helpers import make_jwt
 ROOT = Path(__file__).resolve().parents[2]
 CI = ROOT / ".ci"
 CLIENTS = Path(__file__).with_name("clients")
+BROWSER_HUMAN = Path(__file__).with_name("browser_human.py")
 
 # The pins live in .ci/tools/interop.sh (which installs them); these paths are where it puts them.
 TS_SDK1 = CI / "npm" / "ts-sdk1"  # @modelcontextprotocol/sdk 1.x
@@ -141,8 +142,13 @@ def seed_home(root: Path) -> Paths:
     return paths
 
 
-def server_env(paths: Paths, service_url: str, root: Path) -> dict[str, str]:
-    """The server's environment: this machine's, minus any olares state and any browser the server could open."""
+def server_env(paths: Paths, service_url: str, root: Path, browser: str | None = None) -> dict[str, str]:
+    """The server's environment: this machine's, minus any olares state and any browser the server could open.
+
+    ``browser`` ("confirm" or "cancel") gives the server a display and a ``$BROWSER`` that plays the human at
+    a confirmation page (``BROWSER_HUMAN``): it GETs the page it is handed and presses that button. It opens
+    nothing else, so a login URL still comes back in the result.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OLARES_")}
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
         env.pop(name, None)
@@ -154,6 +160,13 @@ def server_env(paths: Paths, service_url: str, root: Path) -> dict[str, str]:
         # No browser is opened by the server here: the URL reaches the human by elicitation or in the result.
         OLARES_AUTH_MCP_OPEN_BROWSER="0",
     )
+    if browser is not None:
+        opened = root / "browser-opened.txt"
+        env.update(
+            OLARES_AUTH_MCP_OPEN_BROWSER="1",
+            DISPLAY=":99",  # no real display is used: $BROWSER is the script below
+            BROWSER=f"{sys.executable} {BROWSER_HUMAN} {browser} {opened} %s",
+        )
     return env
 
 
@@ -328,14 +341,26 @@ def run_client(
     return report, pages, text
 
 
-def run_combo(combo: Combo, service_url: str, root: Path) -> Outcome:
-    """One client over one transport at one protocol version, every scenario, on a fresh seeded home."""
+def browser_page_steps() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A connection without elicitation removes SECOND: the server must ask on its browser page."""
+    steps: list[dict[str, Any]] = [
+        {"id": "remove_by_page", "conn": "bare", "op": "call", "tool": "profile_remove", "args": {"profile": SECOND}},
+        {"id": "list_after", "conn": "bare", "op": "call", "tool": "profile_list", "args": {}},
+    ]
+    return {"bare": {"elicitation": "none"}}, steps
+
+
+def run_combo(combo: Combo, service_url: str, root: Path, *, browser: str | None = None) -> Outcome:
+    """One client over one transport at one protocol version, every scenario, on a fresh seeded home.
+
+    With ``browser`` ("confirm"/"cancel") only the browser-page confirmation scenario runs (``browser_page_steps``).
+    """
     command = client_command(combo.client)
     assert not isinstance(command, str), command
     argv, extra = command
     paths = seed_home(root)
-    env = server_env(paths, service_url, root)
-    connections, steps = steps_for(combo)
+    env = server_env(paths, service_url, root, browser)
+    connections, steps = steps_for(combo) if browser is None else browser_page_steps()
     spec: dict[str, Any] = {
         "client": combo.client,
         "version": combo.version,

@@ -9,6 +9,7 @@ what the client saw, and the home on disk. `conftest.py` prints the client × ve
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,17 @@ import pytest
 from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.vault import file_vault
 from tests.conftest import ALICE, ALICE_PASSWORD
-from tests.interop.harness import COMBOS, FIRST, MODERN, RUN_TIMEOUT, SECOND, Outcome, client_command, run_combo
+from tests.interop.harness import (
+    COMBOS,
+    FIRST,
+    MODERN,
+    RUN_TIMEOUT,
+    SECOND,
+    Combo,
+    Outcome,
+    client_command,
+    run_combo,
+)
 
 NO_ELICITATION = "no elicitation on this connection's protocol version: the refusal is test_remove_without_elicitation"
 
@@ -153,15 +164,38 @@ def test_remove_without_elicitation(outcome: Outcome) -> None:
     assert SECOND in on_disk(outcome)
 
 
-def test_remove_browser_page_fallback(outcome: Outcome) -> None:
-    """Placeholder: without form elicitation the server opens a confirmation page; the human confirms there.
+# One client of each kind, both transports between them, and the one era that has no elicitation at all.
+BROWSER_PAGE_COMBOS = [
+    (Combo("ts-sdk1", "2025-03-26", "stdio"), "confirm"),
+    (Combo("py-mcp1", "2025-03-26", "http"), "confirm"),
+    (Combo("ts-client2", MODERN, "http"), "confirm"),
+    (Combo("py-mcp1", "2025-06-18", "stdio"), "cancel"),
+]
 
-    To fill in: give the server's environment ``OLARES_AUTH_MCP_OPEN_BROWSER=1``, a ``DISPLAY`` and a ``BROWSER``
-    command that plays the human's browser (GET the page it is handed, POST Confirm same-origin), add a step that
-    calls profile_remove on a connection without form elicitation, and assert the profile is gone (and, with
-    Cancel, still there). ``harness.server_env`` turns all of that off today.
-    """
-    pytest.skip("browser-page confirmation fallback lands with issue 14 items 1-2")
+
+@pytest.mark.parametrize(("combo", "choice"), BROWSER_PAGE_COMBOS, ids=lambda v: v.id if isinstance(v, Combo) else v)
+def test_remove_browser_page_fallback(combo: Combo, choice: str, sim, tmp_path) -> None:
+    """A connection without elicitation: the server opens its one-time confirmation page in the human's browser
+    (a ``$BROWSER`` that GETs it and presses a button, as a person would) and removes only on Confirm. The
+    page's URL never reaches the client."""
+    command = client_command(combo.client)
+    if isinstance(command, str):
+        if os.environ.get("INTEROP_REQUIRED") == "1":
+            pytest.fail(command)
+        pytest.skip(command)
+    outcome = run_combo(combo, sim.url, tmp_path, browser=choice)
+    record = called(outcome, "remove_by_page")
+    assert record["elicitations"] == [], "the server asked a client that cannot be asked"
+    opened = (tmp_path / "browser-opened.txt").read_text().split()
+    assert opened[0] == "200" and "/olares-confirm/" in opened[1], opened
+    assert opened[1] not in json.dumps(outcome.report), "the confirmation page's URL reached the client"
+    if choice == "confirm":
+        assert not record["result"]["isError"], record["result"]["text"]
+        assert SECOND not in listed(called(outcome, "list_after"))
+        assert SECOND not in on_disk(outcome)
+    else:
+        not_removed(record)
+        assert SECOND in on_disk(outcome)
 
 
 def test_login(outcome: Outcome) -> None:
