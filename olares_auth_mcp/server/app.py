@@ -26,6 +26,7 @@ Handles the login identity of an Olares personal cloud, on the same files as ola
 Before any Olares command: call auth_readiness and obey its decision (proceed / stop + next_action).
 Never ask the human for a password or token in chat; logins go through start_login and a secret-entry page.
 On any auth error: explain_auth_error, apply its one fix once; never retry auth errors in a loop.
+When the gate's answer surprises you, run auth_doctor: it finds why auth is broken here, one fix per cause.
 Read olares://guide/auth for the model and the rules."""
 
 

@@ -269,3 +269,16 @@ async def test_login_processes_never_outlive_the_server(deps, era) -> None:
         assert started["state"] == "awaiting_password"
         assert _processes_with(marker), "the login process is running while the server is"
     assert _processes_with(marker) == []
+
+
+async def test_an_unknown_prompt_is_never_relayed_as_an_instruction(deps) -> None:
+    """A login program stopped at a prompt the relay does not know: nothing is typed, no page is offered, and
+    the model is told to cancel and send the human to the CLI, not to pass the program's text on."""
+    env = {**deps.env, "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE_LOGIN} --mode=unknown"}
+    async with Client(build_server(replace(deps, env=env))) as client:
+        started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
+        await client.call_tool("login_cancel", {"login_id": started["login_id"]})
+    assert started["state"] == "awaiting_input"
+    assert started["secret_entry_url"] is None
+    assert "login_cancel" in started["next_step"] and "tell the human" in started["next_step"]
+    assert "read `prompt`" not in started["next_step"]
