@@ -18,7 +18,7 @@ from pydantic import Field
 
 from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, prepare_agent_import, run_agent_import
 from olares_auth_mcp.auth.catalogue import classify
-from olares_auth_mcp.auth.commands import installed_cli
+from olares_auth_mcp.auth.commands import import_command, installed_cli
 from olares_auth_mcp.auth.errors import (
     AuthError,
     ManagedProfile,
@@ -113,6 +113,39 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
 
     async def in_browser(ctx: Context, key: str, question: Question) -> Outcome:
         return Outcome.UNAVAILABLE if browser is None else await browser.confirm(ctx, key, question)
+
+    async def human_confirms(
+        ctx: Context,
+        *,
+        key: str,
+        form_key: str,
+        form: str,
+        page: Question,
+        what: str,
+        tool: str,
+        cannot_ask: str,
+        after: str = "",
+    ) -> InputRequiredResult | None:
+        """Ask the human: by form elicitation where the client has it, else on a one-time page the server opens in
+        the human's browser. None when the human said yes; an ``InputRequiredResult`` to hand back (2026-07-28);
+        anything else raises a ``ToolError`` in plain words (``what``: "Not removed"; ``after`` is appended).
+
+        ``cannot_ask`` is the refusal when neither way exists; nothing an agent passes can answer for the human.
+        """
+        if can_ask_form(ctx):
+            answer = await ask_yes_no(ctx, form_key, form, timeout=deps.elicitation_timeout)
+            if isinstance(answer, InputRequiredResult):
+                return answer
+            if not answer.yes:
+                raise ToolError(answer.refusal(what) + after)
+            return None
+        verdict = await in_browser(ctx, key, page)
+        refusal = _browser_verdict(verdict, what, tool)
+        if refusal is not None:
+            raise ToolError(refusal + after)
+        if verdict is not Outcome.CONFIRMED:
+            raise ToolError(cannot_ask)
+        return None
 
     limiters: list[anyio.CapacityLimiter] = []
 
@@ -226,8 +259,15 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 raise ProfileNotFound(profile)
             if target.managed:
                 raise ManagedProfile("remove", target.olares_id, target.app_name)
-            if not can_ask_form(ctx):
-                page = Question(
+            asked = await human_confirms(
+                ctx,
+                key=target.olares_id,
+                form_key="confirm_removal",
+                form=(
+                    f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored "
+                    "token from this computer? Logging in again will need the password."
+                ),
+                page=Question(
                     title="Remove an Olares profile?",
                     facts=(
                         f"Profile: {target.display_name}",
@@ -236,27 +276,17 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                     ),
                     confirm_label="Remove the profile",
                     asked_by=client_name(ctx),
-                )
-                verdict = await in_browser(ctx, target.olares_id, page)
-                refusal = _browser_verdict(verdict, "Not removed", "profile_remove")
-                if refusal is not None:
-                    raise ToolError(refusal)
-                if verdict is not Outcome.CONFIRMED:
-                    raise ToolError(
-                        "Not removed: this client cannot ask the human for confirmation and no browser could be "
-                        "opened on this computer, and removing a profile needs it. The human can run it themselves: "
-                        f"olares-cli profile remove {target.olares_id}"
-                    )
-            else:
-                question = (
-                    f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored "
-                    "token from this computer? Logging in again will need the password."
-                )
-                answer = await ask_yes_no(ctx, "confirm_removal", question, timeout=deps.elicitation_timeout)
-                if isinstance(answer, InputRequiredResult):
-                    return answer
-                if not answer.yes:
-                    raise ToolError(answer.refusal("Not removed"))
+                ),
+                what="Not removed",
+                tool="profile_remove",
+                cannot_ask=(
+                    "Not removed: this client cannot ask the human for confirmation and no browser could be opened "
+                    "on this computer, and removing a profile needs it. The human can run it themselves: "
+                    f"{installed_cli(deps.env)} profile remove {target.olares_id}"
+                ),
+            )
+            if asked is not None:
+                return asked
             olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
             result = await anyio.to_thread.run_sync(
                 lambda: remove_profile(account.store, deps.vault, olares_id, olares_id=olares_id)
@@ -297,12 +327,17 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 lambda: prepare_agent_import(account, olares_id, name, refresh_token_env)
             )
             if plan.existing is None:
-                command = (
-                    f"olares-auth-mcp profile import --olares-id {plan.flags.olares_id} "
-                    f"--refresh-token-env {plan.env_name}"
-                )
-                if not can_ask_form(ctx):
-                    page = Question(
+                command = import_command(installed_cli(deps.env), plan.flags.olares_id, plan.env_name)
+                asked = await human_confirms(
+                    ctx,
+                    key=plan.flags.olares_id,
+                    form_key="confirm_import",
+                    form=(
+                        f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in "
+                        f"the server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes "
+                        "only if you asked for this and that is your Olares."
+                    ),
+                    page=Question(
                         title="Import a sign-in for a new Olares profile?",
                         facts=(
                             f"Olares ID: {plan.flags.olares_id}",
@@ -312,28 +347,18 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                         ),
                         confirm_label="Import and send the token",
                         asked_by=client_name(ctx),
-                    )
-                    verdict = await in_browser(ctx, plan.flags.olares_id, page)
-                    refusal = _browser_verdict(verdict, "Not imported", "profile_import")
-                    if refusal is not None:
-                        raise ToolError(refusal + " Nothing was sent.")
-                    if verdict is not Outcome.CONFIRMED:
-                        raise ToolError(
-                            f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
-                            "human's confirmation, which this client cannot ask for and no browser could be opened "
-                            f"for. Nothing was sent. The human can run it themselves: {command}"
-                        )
-                else:
-                    question = (
-                        f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in "
-                        f"the server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes "
-                        "only if you asked for this and that is your Olares."
-                    )
-                    answer = await ask_yes_no(ctx, "confirm_import", question, timeout=deps.elicitation_timeout)
-                    if isinstance(answer, InputRequiredResult):
-                        return answer
-                    if not answer.yes:
-                        raise ToolError(answer.refusal("Not imported") + " Nothing was sent.")
+                    ),
+                    what="Not imported",
+                    tool="profile_import",
+                    cannot_ask=(
+                        f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
+                        "human's confirmation, which this client cannot ask for and no browser could be opened "
+                        f"for. Nothing was sent. The human can run it themselves: {command}"
+                    ),
+                    after=" Nothing was sent.",
+                )
+                if asked is not None:
+                    return asked
             outcome = await anyio.to_thread.run_sync(
                 lambda: run_agent_import(account, plan, switch=switch), limiter=network()
             )

@@ -216,7 +216,9 @@ async def test_without_a_browser_the_removal_refuses_with_the_command(deps, era,
     before = seed_alice(paths, vault)
     async with Client(build_server(deps), **options(era)) as client:
         result = await client.call_tool("profile_remove", {"profile": ALICE})
-    assert result.is_error and f"olares-cli profile remove {ALICE}" in result.content[0].text
+    assert (
+        result.is_error and f"olares-auth-mcp profile remove {ALICE}" in result.content[0].text
+    )  # the CLI installed here
     assert paths.config_file.read_bytes() == before
 
 

@@ -189,7 +189,7 @@ async def test_remove_without_elicitation_fails_closed_with_the_command(connect,
     async with connect() as client:
         result = await call(client, "profile_remove", {"profile": "stale@olares.com"})
     assert result.is_error
-    assert "olares-cli profile remove stale@olares.com" in result.content[0].text
+    assert "olares-auth-mcp profile remove stale@olares.com" in result.content[0].text  # the CLI installed here
     assert paths.config_file.read_bytes() == before
 
 
