@@ -260,7 +260,10 @@ class Account:
         )
 
     def check_writable(self, flags: ProfileFlags, verb: str) -> Endpoints:
-        """Flag checks, then the re-authentication rule: before any password is read (§3.2 steps 1-3)."""
+        """Flag checks, then the re-authentication rule: before any password is read.
+
+        Upstream: beclab/Olares `cli/cmd/ctl/profile/login.go`, steps 1-3.
+        """
         endpoints = self.endpoints_for(flags)
         ensure_profile_writable(self.store.load(), self.vault, flags, verb, now=self.clock())
         return endpoints
@@ -362,7 +365,7 @@ class Account:
             return
         version = _version(data.get("osVersion"))
         if not version or not cacheable_version(version):
-            return  # the eager fetch is silent here (compat §13.1)
+            return  # the eager fetch is silent here (docs/compatibility.md)
         try:
             cache_backend_version(self.store, flags.olares_id, version, now=self.clock())
         except AuthError as err:

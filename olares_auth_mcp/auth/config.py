@@ -1,4 +1,4 @@
-"""``config.json``: the profile list and the current/previous pointers (olares-cli-compat.md §1).
+"""``config.json``: the profile list and the current/previous pointers (beclab/Olares `cli/pkg/cliconfig/config.go`).
 
 Bytes are olares-cli's: ``MarshalIndent`` with two spaces, struct key order,
 omitempty, Go's HTML escaping, no trailing newline, written 0600 through a
@@ -7,7 +7,7 @@ newer olares-cli) are kept, after the known ones, where olares-cli drops them.
 
 Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
 ``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
-write without the lock (§1.6); its cache writers take the same lock.
+write without the lock (beclab/Olares `cli/pkg/cliconfig/lock.go`); its cache writers take the same lock.
 
 Ours, not olares-cli's: a file over ``MAX_CONFIG_BYTES`` (4 MiB) or nested deeper
 than ``gojson.MAX_DEPTH`` is a ``ConfigError`` (``parse <path>: …``) instead of a
@@ -261,7 +261,8 @@ class Config:
         return target
 
     def remove(self, key: str) -> Profile:
-        """Remove the profile ``key`` names (``find_profile``) and repair the pointers (§9.2).
+        """Remove the profile ``key`` names (``find_profile``) and repair the pointers.
+        Upstream: beclab/Olares `cli/cmd/ctl/profile/remove.go`.
 
         olares-cli removes the first profile whose alias *or* Olares ID is ``key``; the two agree
         unless an alias shadows another profile's Olares ID, where we remove the profile that is

@@ -1,6 +1,6 @@
 """Every error of the olares-cli profile layer, each message written once.
 
-The wording is olares-cli's, byte for byte (olares-cli-compat.md §8). Each
+The wording is olares-cli's, byte for byte (docs/compatibility.md). Each
 class carries its fields and builds its text in ``__str__``; ``kind`` names
 its entry in the error→fix catalogue (``auth.catalogue``)::
 

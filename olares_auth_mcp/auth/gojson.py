@@ -1,4 +1,4 @@
-"""JSON the way Go's encoding/json reads and writes it (olares-cli-compat.md §12, §13.2).
+"""JSON the way Go's encoding/json reads and writes it (docs/compatibility.md).
 
 Writing: ``MarshalIndent(v, "", "  ")`` or compact ``Marshal``, with Go's HTML
 escaping of ``<``, ``>``, ``&`` and U+2028/U+2029; other non-ASCII stays raw UTF-8.

@@ -1,4 +1,5 @@
-"""Client-side, unverified reading of a JWT's ``exp`` (olares-cli ``jwt.go``, compat §6.1, §13.2).
+"""Client-side, unverified reading of a JWT's ``exp``.
+Upstream: beclab/Olares `cli/pkg/auth/jwt.go`, docs/compatibility.md.
 
 Go decodes the payload with ``base64.RawURLEncoding`` and then
 ``base64.URLEncoding``. Both ignore ``\\r``/``\\n``, reject every other

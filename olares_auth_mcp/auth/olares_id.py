@@ -1,9 +1,9 @@
-"""Olares IDs and the service URLs derived from them (olares-cli-compat.md §2).
+"""Olares IDs and the service URLs derived from them (beclab/Olares `cli/pkg/olares/id.go`).
 
 ``OLARES_AUTH_MCP_SERVICE_URL`` is a test-rig setting: when set, every service
 URL this package derives points at that origin instead (the simulator serves
 every route on one port). It changes where requests go, never what they say:
-login bodies still carry the URLs derived from the Olares ID (clarifications §3).
+login bodies still carry the URLs derived from the Olares ID (docs/compatibility.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Where olares-cli keeps its state, resolved once into a frozen value (olares-cli-compat.md §1.1, §5.3).
+"""Where olares-cli keeps its state, resolved once into a frozen value.
+Upstream: beclab/Olares `cli/pkg/cliconfig/paths.go`, `cli/pkg/auth/token_store.go`.
 
 ``Paths.resolve(env)`` is the only place that reads the environment; everything
 below it takes a ``Paths``. Tests build ``Paths(home=…, keychain_dir=…)``.
@@ -91,7 +92,7 @@ class Paths:
 
     @property
     def legacy_tokens_file(self) -> Path:
-        """Phase-1 plaintext store: never read for tokens, never deleted (§5.6)."""
+        """Phase-1 plaintext store: never read for tokens, never deleted (docs/compatibility.md)."""
         return self.home / "tokens.json"
 
     @property

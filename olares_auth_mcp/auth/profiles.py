@@ -1,4 +1,5 @@
-"""Profile operations shared by the CLI and the MCP tools: list, use, remove (compat §1.4, §6, §9.2).
+"""Profile operations shared by the CLI and the MCP tools: list, use, remove.
+Upstream: beclab/Olares `cli/pkg/cliconfig/config.go`, `cli/cmd/ctl/profile/list.go`, `cli/cmd/ctl/profile/remove.go`.
 
 Each function takes its store, vault and clock value as parameters and returns
 a plain result; the callers decide how to print it.
@@ -232,7 +233,7 @@ def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, olares_id
 
 @dataclass(frozen=True)
 class ProfileFlags:
-    """The flags login and import share (compat §3.1)."""
+    """The flags login and import share (beclab/Olares `cli/cmd/ctl/profile/login.go`)."""
 
     olares_id: str
     name: str = ""
@@ -253,7 +254,7 @@ class ProfileFlags:
         return cls(olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify)
 
     def apply(self, existing: Profile | None) -> Profile:
-        """olares-cli's merge: keep every existing field, replace only what a flag sets (§9.1 step 2)."""
+        """olares-cli's merge: keep every existing field, replace only what a flag sets (login and import, step 2)."""
         if existing is None:
             return Profile(
                 olares_id=self.olares_id,
@@ -275,7 +276,7 @@ class ProfileFlags:
 
 
 def ensure_profile_writable(config: Config, vault: TokenVault, flags: ProfileFlags, verb: str, *, now: float) -> None:
-    """Refuse a login/import over a still-valid grant (olares-cli ``ensureProfileWritable``, §9.1).
+    """Refuse a login/import over a still-valid grant (olares-cli ``ensureProfileWritable``).
 
     Raises:
         ManagedProfile: the platform owns this Olares ID.
@@ -367,7 +368,7 @@ def persist_grant(
 
 
 def cache_owner_role(store: ConfigStore, olares_id: str, role: str, *, now: float) -> None:
-    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (§13.1).
+    """olares-cli ``SetOwnerRole``: role and timestamp, written even when the role is empty (docs/compatibility.md).
 
     Ours: a role outside ``KNOWN_ROLES`` is saved as empty (``known_role``).
     """

@@ -1,4 +1,5 @@
-"""Transparent refresh: at most once per stale token, across threads and processes (compat §7).
+"""Transparent refresh: at most once per stale token, across threads and processes.
+Upstream: beclab/Olares `cli/pkg/auth/refresh.go`.
 
 ``Refresher.refresh`` follows olares-cli's order exactly: in-process lock → re-read
 the store (someone may have refreshed already) → ``flock`` on
@@ -238,7 +239,8 @@ class Credentials:
 def resolve_credentials(
     store: ConfigStore, vault: TokenVault, env: dict[str, str] | None = None, *, target: str | None = None
 ) -> Credentials:
-    """olares-cli ``DefaultProvider.Resolve`` (§7.6), for the current profile or an explicit ``target``.
+    """olares-cli ``DefaultProvider.Resolve``, for the current profile or an explicit ``target``.
+    Upstream: beclab/Olares `cli/pkg/auth/refresh.go`.
 
     An expired access token still resolves: the transport refreshes on the first 401.
 

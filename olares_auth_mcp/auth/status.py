@@ -1,4 +1,7 @@
-"""The STATUS of a profile, as ``profile list`` prints it (compat §6.2). Pure: ``now`` is a parameter."""
+"""The STATUS of a profile, as ``profile list`` prints it. Pure: ``now`` is a parameter.
+
+Upstream: beclab/Olares `cli/cmd/ctl/profile/list.go`.
+"""
 
 from __future__ import annotations
 

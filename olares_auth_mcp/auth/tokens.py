@@ -1,4 +1,4 @@
-"""The per-Olares-ID token record, as olares-cli's ``StoredToken`` (compat §5.1).
+"""The per-Olares-ID token record, as olares-cli's ``StoredToken`` (beclab/Olares `cli/pkg/auth/token_store.go`).
 
 Compact JSON, keys in struct order, omitempty; ``grantedAt`` and
 ``invalidatedAt`` are unix milliseconds. There is no expiry field: expiry

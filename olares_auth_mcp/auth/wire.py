@@ -1,4 +1,7 @@
-"""The HTTP exchanges with Olares, byte for byte as olares-cli sends them (compat §3.3, §3.4, §4.2, §6.3, §9.3).
+"""The HTTP exchanges with Olares, byte for byte as olares-cli sends them.
+
+Upstream: beclab/Olares `cli/pkg/auth/login.go`, `cli/pkg/auth/refresh.go`, `cli/pkg/cmdutil/olares_version.go`,
+`cli/cmd/ctl/profile/whoami.go`.
 
 Requests go through an injected ``HttpFactory`` so tests pass ``httpx.MockTransport``
 or point at the simulator; nothing here reads the environment.
@@ -254,7 +257,7 @@ class Endpoints:
 
     ``auth`` and ``desktop`` are request targets (possibly redirected to the test rig by
     ``OLARES_AUTH_MCP_SERVICE_URL``); ``login_target`` is always the desktop URL derived
-    from the Olares ID with an empty prefix, whatever the redirect (clarifications §3).
+    from the Olares ID with an empty prefix, whatever the redirect (docs/compatibility.md).
     """
 
     olares_id: OlaresID
@@ -465,7 +468,7 @@ def refresh_grant(
     """``POST /api/refresh``: exactly one call. A rotated refresh token replaces ours; none keeps ours.
 
     401/403/459 count as a rejected grant only with a JSON-object body. We take the
-    stricter Location-lineage rule (compat §4.2 variant, refresh_test.go): an edge's
+    stricter Location-lineage rule (beclab/Olares `cli/pkg/auth/refresh.go`, refresh_test.go): an edge's
     HTML or text 403/459, an empty 401 or a JSON array are not proof that the grant
     is dead, and must never invalidate a profile.
 

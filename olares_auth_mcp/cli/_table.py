@@ -1,4 +1,5 @@
-"""Go ``text/tabwriter`` with minwidth 0, tabwidth 0, padding 2, space padding, flags 0 (compat §6.4).
+"""Go ``text/tabwriter`` with minwidth 0, tabwidth 0, padding 2, space padding, flags 0.
+Upstream: beclab/Olares `cli/cmd/ctl/profile/list.go`.
 
 Every tab-terminated cell is padded to the widest cell of its column plus the
 padding; the last cell of a line is written as is, so no line ends in spaces.

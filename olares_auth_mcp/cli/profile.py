@@ -1,4 +1,7 @@
-"""``profile list``, ``use`` and ``remove``: olares-cli's output, line for line (compat §1.4, §6.4, §9.2)."""
+"""``profile list``, ``use`` and ``remove``: olares-cli's output, line for line.
+
+Upstream: beclab/Olares `cli/pkg/cliconfig/config.go`, `cli/cmd/ctl/profile/list.go`, `cli/cmd/ctl/profile/remove.go`.
+"""
 
 from __future__ import annotations
 

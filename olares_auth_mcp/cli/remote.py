@@ -1,7 +1,7 @@
 """``profile login``, ``import``, ``whoami`` and ``list --refresh-version``: the commands that talk to Olares.
 
-Prompts and messages are olares-cli's (compat §3.2, §3.5, §4, §9.3). There is no
-``--password`` flag: a password never goes through argv. ``import`` also takes
+Prompts and messages are olares-cli's (beclab/Olares `cli/cmd/ctl/profile/login.go`, `import.go`,
+`whoami.go`). There is no ``--password`` flag: a password never goes through argv. ``import`` also takes
 ``--refresh-token-env NAME`` (ours alone) so the token need not sit in argv either.
 """
 

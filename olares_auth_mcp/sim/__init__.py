@@ -1,8 +1,8 @@
 """A local Olares auth-server simulator over real HTTP on loopback.
 
 `Simulator` serves the Authelia login/refresh routes and the desktop API that olares-cli
-talks to (olares-cli-compat.md §3.3, §4.2, §6.3, §9.3, §10), with knobs for revocation,
-expiry, fault injection and hit counting. `main` is the ``olares-auth-mcp sim`` command.
+talks to (beclab/Olares `cli/pkg/auth/login.go`, `refresh.go`, `jwt_test.go`), with knobs for
+revocation, expiry, fault injection and hit counting. `main` is the ``olares-auth-mcp sim`` command.
 """
 
 from __future__ import annotations

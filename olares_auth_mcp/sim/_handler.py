@@ -1,6 +1,6 @@
 """The HTTP side of the simulator: one threaded server and a handler for the Olares routes.
 
-Wire formats follow olares-cli-compat.md §3.3 (login), §4.2 (refresh) and §6.3/§9.3 (desktop
+Wire formats follow beclab/Olares `cli/pkg/auth/login.go` (login), `refresh.go` (refresh) and the BFL routes (desktop
 API). Auth routes answer Authelia's ``{"status": "OK"|"KO", …}`` envelope; the desktop API
 answers BFL's ``{"code": …, "message": …, "data": …}``. Nothing here logs: request lines,
 headers and bodies can all carry secrets.

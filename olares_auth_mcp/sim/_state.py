@@ -21,14 +21,15 @@ from typing import Any, Final
 import jwt
 import pyotp
 
-PASSWORD_SALT: Final = "@Olares2025"  # noqa: S105 - a public protocol constant (compat §3.3)
+PASSWORD_SALT: Final = "@Olares2025"  # noqa: S105 - a public protocol constant (beclab/Olares `cli/pkg/auth/login.go`)
 DEFAULT_DOMAIN: Final = "olares.com"
 SESSION_COOKIE: Final = "authelia_session"
 LOGIN_FAILED: Final = "Authentication failed, incorrect password."
 _ALGORITHM: Final = "HS512"
 # An abandoned first factor is forgotten after this long, so the table stays bounded.
 _PENDING_TTL: Final = 300.0
-# The one real Olares token seen carries this group for an admin-capable account (compat §10).
+# The one real Olares token seen carries this group for an admin-capable account.
+# upstream: beclab/Olares `cli/pkg/auth/jwt_test.go`
 _ADMIN_GROUPS: Final = ("lldap_admin",)
 
 
@@ -98,7 +99,10 @@ class _Pending:
 
 
 def salted_password(password: str) -> str:
-    """``md5(password + "@Olares2025")`` in lower-case hex: what the login body carries (compat §3.3)."""
+    """``md5(password + "@Olares2025")`` in lower-case hex: what the login body carries.
+
+    Upstream: beclab/Olares `cli/pkg/auth/login.go`.
+    """
     return hashlib.md5((password + PASSWORD_SALT).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -253,7 +257,8 @@ class SimState:
         return TokenSet(self._mint(user, mfa=mfa, live=True), refresh, session_id)
 
     def _mint(self, user: SimUser, *, mfa: int, live: bool) -> str:
-        # Caller holds the lock. Claims mirror a real Olares token (compat §10, jwt_test.go).
+        # Caller holds the lock. Claims mirror a real Olares token.
+        # upstream: beclab/Olares `cli/pkg/auth/jwt_test.go`, jwt_test.go
         iat = int(self._clock())
         jid = secrets.randbits(64)
         local = local_part(user.olares_id)

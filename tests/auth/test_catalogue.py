@@ -1,4 +1,4 @@
-"""The error→fix catalogue classifies every message of compat §8 (as produced by our own error classes)."""
+"""The error→fix catalogue classifies every message of docs/compatibility.md (as produced by our own error classes)."""
 
 from __future__ import annotations
 

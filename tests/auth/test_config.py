@@ -1,4 +1,4 @@
-"""config.json bytes, parsing and the profile operations (compat §1, §9.2, §12, §13.2).
+"""config.json bytes, parsing and the profile operations (beclab/Olares `cli/pkg/cliconfig/config.go`, `cli/cmd/ctl/profile/remove.go`, docs/compatibility.md).
 
 Expected bytes are written out by hand from the spec, never produced by our writer.
 """

@@ -1,4 +1,4 @@
-"""Every message of olares-cli's catalogue (compat §8), byte for byte, written once in ``auth.errors``."""
+"""Every message of olares-cli's catalogue (docs/compatibility.md), byte for byte, written once in ``auth.errors``."""
 
 from __future__ import annotations
 

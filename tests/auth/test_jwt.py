@@ -1,4 +1,4 @@
-"""JWT ``exp`` extraction and expiry, pinned to olares-cli's ``jwt_test.go`` (compat §6.1, §10, §13.2)."""
+"""JWT ``exp`` extraction and expiry, pinned to olares-cli's ``jwt_test.go`` (beclab/Olares `cli/pkg/auth/jwt.go`, `cli/pkg/auth/jwt_test.go`, docs/compatibility.md)."""
 
 from __future__ import annotations
 

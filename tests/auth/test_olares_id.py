@@ -1,4 +1,4 @@
-"""Olares ID parsing and URL derivation (compat §2)."""
+"""Olares ID parsing and URL derivation (beclab/Olares `cli/pkg/olares/id.go`)."""
 
 from __future__ import annotations
 

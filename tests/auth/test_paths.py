@@ -1,4 +1,4 @@
-"""Where state lives (compat §1.1, §5.3, §7.4) and olares-cli's lock-name sanitizer."""
+"""Where state lives (beclab/Olares `cli/pkg/cliconfig/paths.go`, `cli/pkg/auth/token_store.go`, `cli/pkg/auth/refresh.go`) and olares-cli's lock-name sanitizer."""
 
 from __future__ import annotations
 

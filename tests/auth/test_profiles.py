@@ -1,4 +1,4 @@
-"""Login/import persistence and remove, as olares-cli's credentials_test.go and remove.go (compat §1.5, §9)."""
+"""Login/import persistence and remove, as olares-cli's credentials_test.go and remove.go (beclab/Olares `cli/pkg/cliconfig/config.go`, `cli/cmd/ctl/profile/remove.go`)."""
 
 from __future__ import annotations
 

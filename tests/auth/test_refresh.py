@@ -1,4 +1,4 @@
-"""The refresher and the refreshing transport against the simulator (compat §7, §10 refresher_test.go).
+"""The refresher and the refreshing transport against the simulator (beclab/Olares `cli/pkg/auth/refresh.go`, `refresh_test.go`).
 
 Unit tests that drive ``OlaresAuth``'s generator by hand live in tests/auth/test_refresh_auth.py.
 """

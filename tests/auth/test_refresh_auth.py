@@ -1,4 +1,4 @@
-"""``OlaresAuth`` driven by hand: headers, exactly one refresh and one retry, streaming pre-refresh (compat §7.1-7.3).
+"""``OlaresAuth`` driven by hand: headers, exactly one refresh and one retry, streaming pre-refresh (beclab/Olares `cli/pkg/auth/refresh.go`).
 
 Integration tests through real HTTP live in tests/auth/test_refresh.py.
 """

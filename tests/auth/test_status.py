@@ -1,4 +1,4 @@
-"""The STATUS algorithm of ``profile list`` (compat §6.2): a pure function of the lookup and ``now``."""
+"""The STATUS algorithm of ``profile list`` (beclab/Olares `cli/cmd/ctl/profile/list.go`): a pure function of the lookup and ``now``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Token vaults: the shared contract for every backend, then the on-disk format olares-cli shares with us.
 
-The olares-cli fixtures are built from the spec (compat §5.3) with the AES-GCM primitive directly,
+The olares-cli fixtures are built from the spec (beclab/Olares `cli/pkg/auth/token_store.go`) with the AES-GCM primitive directly,
 not with our writer.
 """
 

@@ -1,5 +1,5 @@
 """``profile login``/``import``/``whoami``/``list --refresh-version`` end to end: a real pty, the real CLI,
-the simulator over HTTP (compat §3, §4, §6.3, §9.3)."""
+the simulator over HTTP (beclab/Olares `cli/pkg/auth/login.go`, `cli/cmd/ctl/profile/import.go`, `cli/pkg/cmdutil/olares_version.go`, `cli/cmd/ctl/profile/whoami.go`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``olares-auth-mcp profile list/use/remove`` as a user runs it: real processes, real files (compat §6.4, §9.2)."""
+"""``olares-auth-mcp profile list/use/remove`` as a user runs it: real processes, real files (beclab/Olares `cli/cmd/ctl/profile/list.go`, `cli/cmd/ctl/profile/remove.go`)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # pyotp needs >= 112 bits
 ALICE = SimUser("alice@olares.com", "P@ssw0rd")
 BOB = SimUser("bob@olares.com", "abc", totp_secret=SECRET)
 CAROL = SimUser("carol@example.org", "pw", owner_role="normal")
-NOW = 1_777_040_985.0  # iat of the real token in compat §10
+NOW = 1_777_040_985.0  # iat of the real token in beclab/Olares `cli/pkg/auth/jwt_test.go`
 KO_BAD_PASSWORD = {"status": "KO", "message": "Authentication failed, incorrect password."}
 
 

@@ -29,7 +29,7 @@ from tests.sim._wire import (
 
 
 def test_first_factor_accepts_the_salted_md5_vectors(client):
-    """Both hash vectors from compat §3.3 log in; the token opens the desktop API."""
+    """Both hash vectors from beclab/Olares `cli/pkg/auth/login.go` log in; the token opens the desktop API."""
     assert salted("P@ssw0rd") == "4725f8a2db5008eef64d5993817a40c8"
     resp = first_factor(client, "alice", "4725f8a2db5008eef64d5993817a40c8", "https://desktop.alice.olares.com")
     assert resp.status_code == 200

@@ -51,7 +51,7 @@ async def test_tools_declare_all_four_hints_and_an_output_schema(connect) -> Non
         name: (h.read_only_hint, h.destructive_hint, h.idempotent_hint, h.open_world_hint)
         for name, h in ((name, tool.annotations) for name, tool in tools.items())
     }
-    assert table == {  # clarifications §5 (revised): the gate and the lookups are read-only
+    assert table == {  # the gate and the lookups are read-only
         "auth_readiness": (True, False, True, True),
         "profile_list": (True, False, True, True),
         "whoami": (True, False, True, True),

@@ -1,4 +1,4 @@
-"""Token vaults: one ``TokenVault`` contract, several backends (compat §5)."""
+"""Token vaults: one ``TokenVault`` contract, several backends (beclab/Olares `cli/pkg/auth/token_store.go`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The vault contract and the record logic every backend shares (compat §5.1, §5.2).
+"""The vault contract and the record logic every backend shares (beclab/Olares `cli/pkg/auth/token_store.go`).
 
 A backend only moves opaque blobs (``BlobStore``); ``BlobVault`` turns them
 into ``TokenRecord``s with olares-cli's semantics: ``set`` clears

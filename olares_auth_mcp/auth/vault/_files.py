@@ -1,4 +1,5 @@
-"""AES-256-GCM token files, as olares-cli's ``aesgcm.go`` writes them (compat §5.3, §5.4).
+"""AES-256-GCM token files, as olares-cli's ``aesgcm.go`` writes them.
+Upstream: beclab/Olares `cli/pkg/auth/token_store.go`, `cli/pkg/auth/token_store_keychain.go`.
 
 ``<dir>/<safe-name>.enc`` is ``nonce(12) ‖ ciphertext ‖ tag(16)`` under a
 32-byte master key, no associated data. On Linux the key is the raw file

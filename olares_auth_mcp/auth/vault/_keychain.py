@@ -1,4 +1,5 @@
-"""macOS: the master key in the login keychain, with olares-cli's file fallback (compat §5.4).
+"""macOS: the master key in the login keychain, with olares-cli's file fallback.
+Upstream: beclab/Olares `cli/pkg/auth/token_store_keychain.go`.
 
 The item is service ``olares-cli``, account ``master.key``, secret
 ``base64(key)``. olares-cli reaches it through go-keyring, which may store the

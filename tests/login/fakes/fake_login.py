@@ -1,6 +1,6 @@
 """A stand-in for `olares-cli profile login`, with one scripted behaviour per ``--mode``.
 
-It prints olares-cli's prompts byte for byte (olares-cli-compat.md §3.2):
+It prints olares-cli's prompts byte for byte (beclab/Olares `cli/cmd/ctl/profile/login.go`):
 ``password for <id>: `` (printed first, then echo is turned off, as Go's
 ``term.ReadPassword`` does) and ``two-factor code for <id>: `` (echo left on).
 The expected secrets come from FAKE_PASSWORD (or FAKE_EXPECTED_INPUT, which a server
