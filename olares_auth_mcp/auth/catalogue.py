@@ -25,6 +25,12 @@ from olares_auth_mcp.auth.untrusted import strip_said
 __all__ = ["CATALOGUE", "Diagnosis", "Entry", "classify", "find_olares_id"]
 
 
+_TRANSIENT_RETRY: Final = (
+    "Transient: surface it to the human; check once later with auth_readiness(live=true), a few times at "
+    "most. Do not log in again; never retry in a loop."
+)
+
+
 @dataclass(frozen=True)
 class Entry:
     kind: str
@@ -293,8 +299,7 @@ CATALOGUE: Final[tuple[Entry, ...]] = (
         True,
         "{cli} profile whoami --refresh",
         "auth_readiness",
-        "Transient: surface it to the human; check once later with auth_readiness(live=true), a few times at "
-        "most. Do not log in again; never retry in a loop.",
+        _TRANSIENT_RETRY,
         (
             r"HTTP 5\d\d",
             r"\b(?:status|code)(?: code)?\"?[ :=]+\"?5\d\d\b",
@@ -341,8 +346,7 @@ CATALOGUE: Final[tuple[Entry, ...]] = (
         True,
         "{cli} profile whoami --refresh",
         "auth_readiness",
-        "Transient: surface it to the human; check once later with auth_readiness(live=true), a few times at "
-        "most. Do not log in again; never retry in a loop.",
+        _TRANSIENT_RETRY,
         (
             r"deadline exceeded",
             r"timed? ?out",
