@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,18 @@ def cli_env(paths: Paths, **extra: str) -> dict[str, str]:
     env.update(OLARES_CLI_HOME=str(paths.home), OLARES_CLI_DATA_DIR=str(paths.keychain_dir.parent))
     env.update(extra)
     return env
+
+
+def run_cli(paths: Paths, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``olares-auth-mcp ARGS`` in a real process on ``paths`` (bounded), output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "olares_auth_mcp", *args],
+        env=cli_env(paths, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 ALICE = "alice@olares.com"

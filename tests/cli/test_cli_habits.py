@@ -15,21 +15,13 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.cli._args import suggestions
-from tests.conftest import cli_env
+from tests.conftest import cli_env, run_cli
 from tests.helpers import make_jwt
 
 NOW = 1_800_000_000
 
 
-def run(paths: Paths, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "olares_auth_mcp", *args],
-        env=cli_env(paths, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+run = run_cli
 
 
 @pytest.fixture

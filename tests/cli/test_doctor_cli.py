@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -12,7 +11,7 @@ from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
-from tests.conftest import ALICE, cli_env
+from tests.conftest import ALICE, run_cli
 from tests.helpers import make_jwt
 from tests.hostile import HostileServer
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, seed_every_status
@@ -20,14 +19,7 @@ from tests.tools.test_doctor_tool import rejects_then_quotes
 
 
 def doctor(paths: Paths, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "olares_auth_mcp", "doctor", *args],
-        env=cli_env(paths, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(paths, "doctor", *args, **env)
 
 
 @pytest.fixture
