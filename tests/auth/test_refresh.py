@@ -5,6 +5,7 @@ Unit tests that drive ``OlaresAuth``'s generator by hand live in tests/auth/test
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -223,11 +224,23 @@ def test_a_finished_refresh_is_not_replayed_to_later_callers(account, olares_sim
     assert olares_sim.hits("/api/refresh") == 1
 
 
+def _waiting_on(lock) -> bool:
+    """Whether a thread of this process is blocked on ``lock`` (its waiter thread runs and holds an fd of it
+    besides the holder's)."""
+    waiter = any(t.name == f"flock-wait:{lock.name}" and t.is_alive() for t in threading.enumerate())
+    fds = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds += os.readlink(f"/proc/self/fd/{fd}") == os.path.realpath(lock)
+        except OSError:
+            continue
+    return waiter and fds >= 2
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="watches the waiter through /proc/self/fd")
 def test_threads_that_joined_a_failing_refresh_wake_at_once(account, olares_sim, stale, paths) -> None:
     """When the refreshing thread fails with an OS error, the threads that joined its flight get an error
     right away instead of waiting out the lock and request timeouts (about 50 s)."""
-    import os
-
     from olares_auth_mcp.auth.errors import AuthError
 
     refresher = account.refresher
@@ -250,6 +263,11 @@ def test_threads_that_joined_a_failing_refresh_wake_at_once(account, olares_sim,
         joiners = [threading.Thread(target=worker) for _ in range(5)]
         for thread in joiners:
             thread.start()
+        # Swap the path only once the leader's waiter has opened the old inode: swapped earlier, the
+        # leader's own open (O_CREAT) recreates the file and the directory cannot take its place.
+        while not _waiting_on(lock):  # bounded: the leader reaches its wait at once
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
         lock.unlink()
         os.mkdir(lock)  # after the release the leader opens the lock path and fails with an OSError
     began = time.monotonic()
