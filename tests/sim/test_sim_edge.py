@@ -15,8 +15,9 @@ import httpx
 import pyotp
 import pytest
 
-from olares_auth_mcp.sim import Simulator
+from olares_auth_mcp.sim import Simulator, main
 from tests.sim._wire import API_HEADERS, NOW, SECRET, edge_refusal, salted, second_factor, user_info
+from tests.sim.test_sim_cli import running_sim
 
 USER_INFO = "/api/backend/v1/user-info"
 OLARES_INFO = "/api/olares-info"
@@ -183,3 +184,15 @@ def test_olares_info_answers_code_200_and_user_info_code_0(sim: Simulator, clien
     info = client.get(OLARES_INFO, headers={"X-Authorization": access, **API_HEADERS}).json()
     assert (info["code"], info["data"]["osVersion"]) == (200, "1.12.6")
     assert user_info(client, access).json()["code"] == 0
+
+
+# -- the sim command ---------------------------------------------------------------------------
+
+
+def test_sim_command_edge_status_401_gives_bfl_json(capsys: pytest.CaptureFixture[str]) -> None:
+    with running_sim("--edge-status", "401") as (_proc, lines):
+        url = lines.get(timeout=20)
+        resp = httpx.get(f"{url}{OLARES_INFO}", headers=API_HEADERS, timeout=5, trust_env=False)
+        assert (resp.status_code, resp.json()) == (401, {"code": 401, "message": "missing access token"})
+    assert main(["--edge-status", "403"]) == 2
+    assert "--edge-status: invalid choice" in capsys.readouterr().err
