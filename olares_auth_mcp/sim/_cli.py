@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-rotate", action="store_true", help="keep the refresh token on refresh")
     parser.add_argument("--os-version", default="1.12.6", help="osVersion from /api/olares-info")
+    parser.add_argument(
+        "--edge-status",
+        type=int,
+        choices=(459, 401),
+        default=459,
+        help="how the desktop API refuses an expired or unknown token: 459 as the Olares edge (default), "
+        "or a plain 401 JSON",
+    )
     return parser
 
 
@@ -139,6 +147,7 @@ def main(argv: Sequence[str]) -> int:
             access_ttl=args.access_ttl,
             rotate_refresh=not args.no_rotate,
             os_version=args.os_version,
+            edge_status=args.edge_status,
         )
         url = sim.start(args.host, args.port)
     except (ValueError, OSError) as exc:

@@ -4,6 +4,13 @@ Wire formats follow beclab/Olares `cli/pkg/auth/login.go` (login), `refresh.go` 
 API). Auth routes answer Authelia's ``{"status": "OK"|"KO", …}`` envelope; the desktop API
 answers BFL's ``{"code": …, "message": …, "data": …}``. Nothing here logs: request lines,
 headers and bodies can all carry secrets.
+
+A refused desktop-API token gets what the Olares edge (beclab/authelia
+`internal/handlers/handler_authz_impl_legacy.go`) answers: with ``X-Unauth-Error: Non-Redirect``
+(header or cookie) HTTP 459 and ``{"fa2", "method", "session_id", "target_url"}``; without it a
+401 (API client: ``Accept`` without ``text/html``, or ``X-Requested-With: XMLHttpRequest``) or a 302
+(browser), both an HTML link to the login portal with a ``Location`` header. `Simulator.set_edge_status`
+(401) switches to a plain BFL-style 401 JSON for every refusal instead.
 """
 
 from __future__ import annotations
@@ -17,14 +24,17 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
+from html import escape
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from olares_auth_mcp.sim._state import SESSION_COOKIE, Fault, Rejected, SimState, SimUser, local_part
 
 _MAX_BODY: Final = 1 << 20
+_UNAUTH_ERROR: Final = "X-Unauth-Error"
+_NON_REDIRECT: Final = "Non-Redirect"
 _Request = socket.socket | tuple[bytes, socket.socket]
 
 
@@ -206,13 +216,38 @@ class _Handler(BaseHTTPRequestHandler):
         return morsel.value if morsel is not None else None
 
     def _authorize(self) -> SimUser | None:
-        """The caller per ``X-Authorization`` (else the ``auth_token`` cookie), or None after a 401."""
+        """The caller per ``X-Authorization`` (else the ``auth_token`` cookie), or None after refusing it."""
         token = self.headers.get("X-Authorization") or self._cookie("auth_token")
         try:
             return self.server.state.authorize(token)
         except Rejected as exc:
-            self._json(401, {"code": 401, "message": str(exc)})
+            if self.server.state.edge_status() == 401:
+                self._json(401, {"code": 401, "message": str(exc)})
+            else:
+                self._edge_refusal(exc.one_factor)
             return None
+
+    def _edge_refusal(self, one_factor: bool) -> None:
+        """The edge's answer to an unauthorized request (beclab/authelia `handler_authz_impl_legacy.go`)."""
+        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        host = self.headers.get("Host") or f"{self.server.server_name}:{self.server.server_port}"
+        target = f"{scheme}://{host}{self.path}"
+        if (self.headers.get(_UNAUTH_ERROR) or self._cookie(_UNAUTH_ERROR)) == _NON_REDIRECT:
+            # Go marshals a map with sorted keys; session_id echoes the Authelia session cookie sent, if any.
+            payload = {
+                "fa2": one_factor,
+                "method": self.command,
+                "session_id": self._cookie(SESSION_COOKIE) or "",
+                "target_url": target,
+            }
+            self._json(459, payload)
+            return
+        portal = f"{scheme}://{host}/?{urlencode({'rd': target, 'rm': self.command})}"
+        xhr = (self.headers.get("X-Requested-With") or "").lower() == "xmlhttprequest"
+        status = 401 if xhr or not _accepts_html(self.headers.get("Accept", "")) else 302
+        reason = "Unauthorized" if status == 401 else "Found"
+        body = f'<a href="{escape(portal)}">{status} {reason}</a>'.encode()
+        self._send(status, body, "text/html; charset=utf-8", [("Location", portal)])
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -225,12 +260,19 @@ class _Handler(BaseHTTPRequestHandler):
         if not (isinstance(username, str) and isinstance(password, str) and isinstance(target, str)):
             self._ko(400, "username, password and targetURL must be strings")
             return
+        # Authelia drops the session cookie when acceptCookie is false; absent or null means true
+        # (beclab/authelia `internal/handlers/handler_firstfactor.go`). The second factor then has no session.
+        accept_cookie = payload.get("acceptCookie")
+        accept_cookie = True if accept_cookie is None else accept_cookie
+        if not isinstance(accept_cookie, bool):
+            self._ko(400, "acceptCookie must be a boolean")
+            return
         try:
             tokens, cookie = self.server.state.first_factor(username, password, target)
         except Rejected as exc:
             self._ko(401, str(exc))
             return
-        headers = [("Set-Cookie", f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly")] if cookie else []
+        headers = [("Set-Cookie", f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly")] if cookie and accept_cookie else []
         self._json(200, tokens.envelope(), headers)
 
     def _second_factor(self, body: bytes) -> None:
@@ -277,7 +319,8 @@ class _Handler(BaseHTTPRequestHandler):
         user = self._authorize()
         if user is not None:
             data = {"osVersion": self.server.state.os_version, "olaresId": user.olares_id}
-            self._json(200, {"code": 0, "message": "", "data": data})
+            # user-service answers code 200 on the routes it proxies, BFL 0: clients must accept both.
+            self._json(200, {"code": 200, "message": "", "data": data})
 
     def _mint(self, body: bytes) -> None:
         """``POST /__sim/mint`` ``{"olaresId": …}`` → ``{"refresh_token": …}``: a fresh grant for a configured
@@ -296,6 +339,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._ko(404, "no such user on this simulator")
             return
         self._json(200, {"refresh_token": refresh})
+
+
+def _accepts_html(accept: str) -> bool:
+    """Authelia's ``AcceptsMIME("text/html")``: listed anywhere, or ``*/*`` first (so a missing header is not)."""
+    for i, item in enumerate(accept.split(",")):
+        mime = item.split(";", 1)[0].strip()
+        if mime == "text/html" or (i == 0 and mime == "*/*"):
+            return True
+    return False
 
 
 _ROUTES: Final[dict[str, tuple[str, Callable[[_Handler, bytes], None]]]] = {

@@ -35,6 +35,14 @@ class Simulator:
 
     The state (users, grants, key) outlives `stop()`, so a stopped simulator can be started
     again and earlier tokens still work. Use as a context manager to start and stop it.
+
+    The desktop routes refuse a token as the Olares edge does (`edge_status` 459, the default): a
+    request with ``X-Unauth-Error: Non-Redirect`` gets HTTP 459 and
+    ``{"fa2": …, "method": …, "session_id": …, "target_url": …}``, where ``fa2`` is true for the
+    provisional token of a 2FA login whose second factor is not done; without that header an API client
+    gets a 401 and a browser a 302, both with an HTML link to the login portal. With `edge_status` 401
+    every refusal is a BFL-style ``401 {"code": 401, "message": …}`` instead.
+    ``/api/olares-info`` answers ``code: 200`` (user-service), ``user-info`` ``code: 0`` (BFL).
     """
 
     def __init__(
@@ -45,10 +53,17 @@ class Simulator:
         rotate_refresh: bool = True,
         os_version: str = "1.12.6",
         clock: Callable[[], float] = time.time,
+        edge_status: int = 459,
     ) -> None:
         if access_ttl < 0:
             raise ValueError("access_ttl must be >= 0")
-        self._state = SimState(access_ttl=access_ttl, rotate_refresh=rotate_refresh, os_version=os_version, clock=clock)
+        self._state = SimState(
+            access_ttl=access_ttl,
+            rotate_refresh=rotate_refresh,
+            os_version=os_version,
+            clock=clock,
+            edge_status=edge_status,
+        )
         for user in users:
             self._state.add_user(user)
         self._lifecycle = threading.Lock()
@@ -156,8 +171,21 @@ class Simulator:
         self._state.revoke_user(olares_id)
 
     def expire_access_tokens(self) -> None:
-        """API routes answer 401 to every access token issued so far; refresh tokens stay valid."""
+        """The desktop routes refuse every access token issued so far (see `set_edge_status`); refresh tokens stay
+        valid."""
         self._state.expire_access_tokens()
+
+    def set_edge_status(self, status: int) -> None:
+        """How the desktop routes refuse a missing, expired, revoked or one-factor token from the next request on.
+
+        459 (the default) is the Olares edge: 459 with its JSON body when the request says
+        ``X-Unauth-Error: Non-Redirect``, else a 401 or 302 redirect to the login portal. 401 answers
+        ``401 {"code": 401, "message": …}`` to every refusal, whatever the request's headers.
+
+        Raises:
+            ValueError: `status` is neither 459 nor 401.
+        """
+        self._state.set_edge_status(status)
 
     def inject(
         self,

@@ -33,8 +33,19 @@ _PENDING_TTL: Final = 300.0
 _ADMIN_GROUPS: Final = ("lldap_admin",)
 
 
+EDGE_STATUSES: Final = (459, 401)
+
+
 class Rejected(Exception):
-    """A request the simulated server refuses; `str(err)` is safe to put in a response body."""
+    """A request the simulated server refuses; `str(err)` is safe to put in a response body.
+
+    `one_factor` marks a desktop-API token whose session passed the first factor only (a 2FA
+    account before its TOTP code): the edge reports it as ``fa2: true``.
+    """
+
+    def __init__(self, message: str, *, one_factor: bool = False) -> None:
+        super().__init__(message)
+        self.one_factor = one_factor
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,12 @@ def desktop_url(olares_id: str) -> str:
     return f"https://desktop.{local}.{domain if at else DEFAULT_DOMAIN}"
 
 
+def check_edge_status(status: int) -> None:
+    """Raise ValueError unless `status` is one the simulated edge can answer a refused token with."""
+    if status not in EDGE_STATUSES:
+        raise ValueError(f"edge_status must be one of {', '.join(map(str, EDGE_STATUSES))}")
+
+
 def check_totp_secret(secret: str) -> None:
     """Raise ValueError unless pyotp accepts `secret`: base32 and at least 112 bits (pyotp 2.12 enforces it)."""
     try:
@@ -128,7 +145,16 @@ def check_totp_secret(secret: str) -> None:
 class SimState:
     """Thread-safe state of one simulator; survives server restarts (same signing key)."""
 
-    def __init__(self, *, access_ttl: float, rotate_refresh: bool, os_version: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        *,
+        access_ttl: float,
+        rotate_refresh: bool,
+        os_version: str,
+        clock: Callable[[], float],
+        edge_status: int = 459,
+    ) -> None:
+        check_edge_status(edge_status)
         self.access_ttl = access_ttl
         self.rotate_refresh = rotate_refresh
         self.os_version = os_version
@@ -142,6 +168,7 @@ class SimState:
         self._faults: dict[str, tuple[Fault, int | None]] = {}  # path -> (fault, remaining uses)
         self._hits: Counter[str] = Counter()
         self._date_offset = 0.0  # seconds added to the clock in the Date header only
+        self._edge_status = edge_status  # how the desktop API refuses a token: 459 (the edge) or 401 JSON
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -219,7 +246,12 @@ class SimState:
             return TokenSet(access, rotated, grant.session_id)
 
     def authorize(self, token: str | None) -> SimUser:
-        """The user a desktop-API token belongs to; Rejected if missing, forged, expired or revoked."""
+        """The user a desktop-API token belongs to.
+
+        Raises:
+            Rejected: the token is missing, forged, expired or revoked, or (``one_factor``) it is the
+                provisional token of a 2FA login whose second factor has not been completed.
+        """
         if not token:
             raise Rejected("missing access token")
         try:
@@ -238,6 +270,8 @@ class SimState:
         with self._lock:
             if self._clock() >= exp:
                 raise Rejected("access token expired")
+            if token in self._pending:
+                raise Rejected("second factor not completed", one_factor=True)
             local = self._live_access.get(jid)
             if local is None:
                 raise Rejected("access token expired or revoked")
@@ -334,6 +368,15 @@ class SimState:
     def reset_counters(self) -> None:
         with self._lock:
             self._hits.clear()
+
+    def set_edge_status(self, status: int) -> None:
+        check_edge_status(status)
+        with self._lock:
+            self._edge_status = status
+
+    def edge_status(self) -> int:
+        with self._lock:
+            return self._edge_status
 
     def set_date_offset(self, seconds: float) -> None:
         with self._lock:

@@ -198,8 +198,10 @@ def test_lock_waiters_wake_when_the_holder_releases(paths) -> None:
     assert statistics.median(latencies) < 0.02
 
 
-def test_transport_refreshes_once_and_retries(account, olares_sim, stale) -> None:
-    """An expired token: user-info answers 401, one refresh, one retry that succeeds."""
+@pytest.mark.parametrize("edge_status", [459, 401])
+def test_transport_refreshes_once_and_retries(account, olares_sim, stale, edge_status) -> None:
+    """An expired token: user-info answers the edge's 459 (or the 401 knob), one refresh, one retry that succeeds."""
+    olares_sim.set_edge_status(edge_status)
     result = account.whoami(refresh=True)
     assert result.role == "owner" and result.source == "server"
     assert olares_sim.hits("/api/refresh") == 1

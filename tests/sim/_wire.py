@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
-from olares_auth_mcp.sim import SimUser
+from olares_auth_mcp.sim import Simulator, SimUser
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # pyotp needs >= 112 bits
 ALICE = SimUser("alice@olares.com", "P@ssw0rd")
@@ -57,8 +57,17 @@ def second_factor(client: httpx.Client, first_token: str, code: str, **headers: 
     return client.post("/api/secondfactor/totp", json=body, headers=sent)
 
 
+# What the refreshing transport sends on every desktop-API request (beclab/Olares `cli/pkg/cmdutil/factory.go`).
+API_HEADERS = {"X-Unauth-Error": "Non-Redirect", "Accept": "application/json"}
+
+
 def user_info(client: httpx.Client, token: object) -> httpx.Response:
-    return client.get("/api/backend/v1/user-info", headers={"X-Authorization": str(token)})
+    return client.get("/api/backend/v1/user-info", headers={"X-Authorization": str(token), **API_HEADERS})
+
+
+def edge_refusal(sim: Simulator, path: str, *, fa2: bool = False, method: str = "GET") -> dict[str, object]:
+    """The body of the edge's 459 for a request to `path` that sent no Authelia session cookie."""
+    return {"fa2": fa2, "method": method, "session_id": "", "target_url": f"{sim.url}{path}"}
 
 
 def refresh(client: httpx.Client, refresh_token: object) -> httpx.Response:

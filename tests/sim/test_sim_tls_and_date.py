@@ -11,7 +11,7 @@ import pytest
 
 from olares_auth_mcp.sim import Simulator
 from tests.certs import make_ca
-from tests.sim._wire import ALICE
+from tests.sim._wire import ALICE, API_HEADERS
 
 
 def _date(response: httpx.Response) -> float:
@@ -35,7 +35,8 @@ def test_https_with_a_trusted_test_ca(tmp_path) -> None:
     try:
         assert url.startswith("https://127.0.0.1:")
         with httpx.Client(verify=ca.client_context(), timeout=10) as client:
-            assert client.get(f"{url}/api/olares-info").status_code == 401  # served over TLS, not logged in
+            resp = client.get(f"{url}/api/olares-info", headers=API_HEADERS)  # served over TLS, not logged in
+            assert (resp.status_code, resp.json()["target_url"]) == (459, f"{url}/api/olares-info")
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"), httpx.Client(timeout=10) as client:
             client.get(f"{url}/")  # the system store does not know the test CA
     finally:

@@ -12,11 +12,13 @@ import pytest
 
 from tests.sim._wire import (
     ALICE,
+    API_HEADERS,
     BOB,
     CAROL,
     KO_BAD_PASSWORD,
     NOW,
     SECRET,
+    edge_refusal,
     first_factor,
     login,
     refresh,
@@ -79,9 +81,10 @@ def test_totp_account_needs_fa2_only_for_the_desktop_target(client):
 
 
 def test_provisional_fa2_tokens_open_nothing_but_the_second_factor(client):
-    """Tokens from an fa2 first factor are rejected by the desktop API and by /api/refresh."""
+    """Tokens from an fa2 first factor are rejected by the desktop API (459, fa2 true) and by /api/refresh."""
     data = first_factor(client, "bob", salted("abc"), "https://desktop.bob.olares.com").json()["data"]
-    assert user_info(client, data["access_token"]).status_code == 401
+    resp = user_info(client, data["access_token"])
+    assert (resp.status_code, resp.json()["fa2"]) == (459, True)
     assert refresh(client, data["refresh_token"]).status_code == 401
 
 
@@ -180,7 +183,7 @@ def test_revoke_user_rejects_all_their_tokens_but_not_a_new_login(sim, client):
     alice, carol = login(client, ALICE), login(client, CAROL)
     sim.revoke_user("alice@olares.com")
     assert refresh(client, alice["refresh_token"]).status_code == 401
-    assert user_info(client, alice["access_token"]).status_code == 401
+    assert user_info(client, alice["access_token"]).status_code == 459
     assert user_info(client, carol["access_token"]).status_code == 200
     assert user_info(client, login(client, ALICE)["access_token"]).status_code == 200
     with pytest.raises(KeyError):
@@ -188,12 +191,11 @@ def test_revoke_user_rejects_all_their_tokens_but_not_a_new_login(sim, client):
 
 
 def test_expire_access_tokens_then_refresh_gives_a_working_token(sim, client):
-    """After expire_access_tokens the API answers 401 JSON; a refresh restores access."""
+    """After expire_access_tokens the API answers the edge's 459; a refresh restores access."""
     data = login(client, ALICE)
     sim.expire_access_tokens()
     resp = user_info(client, data["access_token"])
-    assert resp.status_code == 401
-    assert resp.json()["code"] == 401
+    assert (resp.status_code, resp.json()) == (459, edge_refusal(sim, "/api/backend/v1/user-info"))
     fresh = refresh(client, data["refresh_token"]).json()["data"]
     assert user_info(client, fresh["access_token"]).status_code == 200
 
@@ -225,19 +227,25 @@ def test_access_token_expires_by_the_injected_clock(make_sim, clock):
         assert user_info(client, access).status_code == 200
         clock.now = NOW + 2
         resp = user_info(client, access)
-        assert resp.status_code == 401
-        assert resp.json() == {"code": 401, "message": "access token expired"}
+        assert (resp.status_code, resp.json()) == (459, edge_refusal(sim, "/api/backend/v1/user-info"))
+        sim.set_edge_status(401)
+        resp = user_info(client, access)
+        assert (resp.status_code, resp.json()) == (401, {"code": 401, "message": "access token expired"})
     zero = make_sim(access_ttl=0)
     with httpx.Client(base_url=zero.url, timeout=5, trust_env=False) as client:
-        assert user_info(client, zero.issue_tokens("alice@olares.com")[0]).status_code == 401
+        assert user_info(client, zero.issue_tokens("alice@olares.com")[0]).status_code == 459
 
 
-def test_forged_or_missing_token_is_401_json(sim, client):
-    """A token signed with another key, garbage, or no token at all gets the BFL-style 401."""
+def test_forged_or_missing_token_is_refused_like_an_expired_one(sim, client):
+    """A token signed with another key, garbage, or no token at all gets the edge's 459 (the 401 knob: BFL 401)."""
     claims = {"exp": int(NOW) + 60, "iat": int(NOW), "username": "alice", "groups": [], "mfa": 0, "jid": 1}
     forged = jwt.encode(claims, b"k" * 64, algorithm="HS512")
     for headers in ({"X-Authorization": forged}, {"X-Authorization": "not-a-jwt"}, {}):
-        resp = client.get("/api/backend/v1/user-info", headers=headers)
+        resp = client.get("/api/backend/v1/user-info", headers={**headers, **API_HEADERS})
+        assert (resp.status_code, resp.json()) == (459, edge_refusal(sim, "/api/backend/v1/user-info"))
+    sim.set_edge_status(401)
+    for headers in ({"X-Authorization": forged}, {"X-Authorization": "not-a-jwt"}, {}):
+        resp = client.get("/api/backend/v1/user-info", headers={**headers, **API_HEADERS})
         assert resp.status_code == 401
         assert resp.json()["code"] == 401
 
@@ -250,14 +258,14 @@ def test_desktop_api_accepts_the_auth_token_cookie(sim, client):
 
 
 def test_olares_info_reports_the_configured_os_version(make_sim):
-    """/api/olares-info answers data.osVersion for a valid token."""
+    """/api/olares-info answers data.osVersion for a valid token, with user-service's code 200."""
     sim = make_sim(os_version="1.13.0-rc.1")
     with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:
         access, _ = sim.issue_tokens("alice@olares.com")
         resp = client.get("/api/olares-info", headers={"X-Authorization": access})
-        assert resp.json()["code"] == 0
+        assert resp.json()["code"] == 200
         assert resp.json()["data"]["osVersion"] == "1.13.0-rc.1"
-        assert client.get("/api/olares-info").status_code == 401
+        assert client.get("/api/olares-info", headers=API_HEADERS).status_code == 459
 
 
 def test_unknown_path_is_json_404_and_wrong_method_405(client):
