@@ -260,10 +260,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not (isinstance(username, str) and isinstance(password, str) and isinstance(target, str)):
             self._ko(400, "username, password and targetURL must be strings")
             return
-        # Authelia drops the session cookie when acceptCookie is false; absent or null means true
-        # (beclab/authelia `internal/handlers/handler_firstfactor.go`). The second factor then has no session.
+        # Stricter than the box on purpose: Authelia drops the session cookie only when acceptCookie is false,
+        # absent or null meaning true (beclab/authelia `internal/handlers/handler_firstfactor.go`); olares-cli
+        # always sends true, and a client that leaves it out leans on a default. Here the cookie is set only
+        # when asked for; without it the second factor has no session.
         accept_cookie = payload.get("acceptCookie")
-        accept_cookie = True if accept_cookie is None else accept_cookie
+        accept_cookie = False if accept_cookie is None else accept_cookie
         if not isinstance(accept_cookie, bool):
             self._ko(400, "acceptCookie must be a boolean")
             return

@@ -160,13 +160,20 @@ def test_accept_cookie_false_sets_no_session_cookie_so_the_second_factor_fails(s
         assert second.json()["status"] == "KO"
 
 
-@pytest.mark.parametrize("extra", [{"acceptCookie": True}, {}, {"acceptCookie": None}])
-def test_accept_cookie_true_or_absent_sets_the_session_cookie(sim: Simulator, extra: dict[str, object]) -> None:
-    """Authelia defaults acceptCookie to true when the field is missing or null (a nil *bool in Go)."""
+def test_accept_cookie_true_sets_the_session_cookie(sim: Simulator) -> None:
     with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:
-        resp = _first_factor(client, **extra)
+        resp = _first_factor(client, acceptCookie=True)
         assert resp.headers["set-cookie"].startswith("authelia_session=")
         assert second_factor(client, resp.json()["data"]["access_token"], pyotp.TOTP(SECRET).at(NOW)).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [{}, {"acceptCookie": None}])
+def test_accept_cookie_absent_sets_no_session_cookie(sim: Simulator, extra: dict[str, object]) -> None:
+    """Stricter than Authelia (which defaults a missing acceptCookie to true): a client must ask for the cookie."""
+    with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:
+        resp = _first_factor(client, **extra)
+        assert resp.status_code == 200
+        assert "set-cookie" not in resp.headers
 
 
 @pytest.mark.parametrize("value", ["true", 1, "false"])
