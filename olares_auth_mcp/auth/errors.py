@@ -76,6 +76,7 @@ __all__ = [
     "humanize_duration",
 ]
 
+
 class AuthError(Exception):
     """Root of every error this package raises on purpose."""
 
