@@ -76,8 +76,6 @@ __all__ = [
     "humanize_duration",
 ]
 
-LOGIN_HINT = "olares-cli profile login --olares-id {id}"
-
 
 class AuthError(Exception):
     """Root of every error this package raises on purpose."""

@@ -1,14 +1,15 @@
 """Olares IDs and the service URLs derived from them (beclab/Olares `cli/pkg/olares/id.go`).
 
-``OLARES_AUTH_MCP_SERVICE_URL`` is a test-rig setting: when set, every service
-URL this package derives points at that origin instead (the simulator serves
-every route on one port). It changes where requests go, never what they say:
-login bodies still carry the URLs derived from the Olares ID (docs/compatibility.md).
+``OLARES_AUTH_MCP_SERVICE_URL`` is a test-rig setting: when the environment mapping
+the caller passes sets it (the entry points read the process environment once and
+hand it down, e.g. as ``Account.env``; nothing here reads ``os.environ``), every
+service URL derived here points at that origin instead (the simulator serves every
+route on one port). It changes where requests go, never what they say: login
+bodies still carry the URLs derived from the Olares ID (docs/compatibility.md).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -99,8 +100,7 @@ class OlaresID:
         return self.service_url("vault", prefix) + "/server"
 
 
-def service_origin(url: str, env: Mapping[str, str] | None = None) -> str:
-    """Where a request for ``url`` is actually sent: ``url`` itself unless the test rig redirects it."""
-    env = os.environ if env is None else env
+def service_origin(url: str, env: Mapping[str, str]) -> str:
+    """Where a request for ``url`` is actually sent: ``url`` itself unless ``env`` redirects it to the test rig."""
     override = env.get(SERVICE_URL_ENV, "").rstrip("/")
     return override or url

@@ -1,13 +1,9 @@
 """Everything the CLI prints goes through here: non-printable characters are shown escaped (ours).
 
-Aliases, Olares IDs, roles, names and error texts can come from a file an older tool
-wrote, an agent or a server. A raw ESC, OSC (``ESC ] 52`` rewrites the clipboard), C1
-control, bidi override or zero-width character in them would act on the human's
-terminal or hide what is shown, so each one prints as a visible escape: ``\\x1b``,
-``\\x9b``, ``\\u202e``, ``\\u200b``, ``\\U000e0001``. "Non-printable" is Python's
-``str.isprintable``: the Unicode categories Cc, Cf, Cs, Co, Cn, Zl, Zp and every
-space separator except the ASCII space. Printable text, which is everything olares-cli
-itself prints, passes through byte for byte; backslashes are left alone.
+The rule, and why, is ``auth.table.escape`` (the ``profile list`` table, shared with the MCP tool,
+uses it too): a control, bidi or zero-width character from a file, an agent or a server prints as
+a visible escape (``\\x1b``, ``\\u202e``) instead of acting on the human's terminal; printable text,
+which is everything olares-cli itself prints, passes through byte for byte.
 """
 
 from __future__ import annotations
@@ -15,23 +11,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from olares_auth_mcp.auth.table import escape
+
 __all__ = ["escape", "escape_json", "say", "say_block"]
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def escape(text: str) -> str:
-    """``text`` with every non-printable character (newline and tab included) written as an escape."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escaped(char) for char in text)
 
 
 def escape_json(text: str) -> str:

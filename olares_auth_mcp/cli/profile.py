@@ -12,32 +12,12 @@ from typing import TextIO
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import ProfileNotFound
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.cli._args import CobraParser, did_you_mean, exact_args, no_args, output_format, suggestions
 from olares_auth_mcp.cli._context import CliContext
-from olares_auth_mcp.cli._table import tabwrite
 from olares_auth_mcp.cli._text import escape, say, say_block
 
-__all__ = ["cmd_list", "cmd_remove", "cmd_use", "not_found", "render_table"]
-
-NO_PROFILES = (
-    "no profiles configured.\n"
-    "run `olares-cli profile login --olares-id <id>` or "
-    "`olares-cli profile import --olares-id <id> --refresh-token <tok>` to add one.\n"
-)
-
-
-def render_table(rows: list[ProfileRow]) -> str:
-    """The ``profile list`` table; the SOURCE column only when a managed profile exists."""
-    if not rows:
-        return NO_PROFILES
-    with_source = any(row.managed for row in rows)
-    header = ["  ", "NAME", "OLARES-ID", "STATUS", "VERSION"] + (["SOURCE"] if with_source else [])
-    lines = [header]
-    for row in rows:
-        cells = ["*" if row.current else " ", row.name, row.olares_id, str(row.status), row.version]
-        # escaped before the widths are measured, so a name's control characters neither act nor misalign
-        lines.append([escape(cell) for cell in cells + ([row.source] if with_source else [])])
-    return tabwrite(lines)
+__all__ = ["cmd_list", "cmd_remove", "cmd_use", "not_found"]
 
 
 def row_json(row: ProfileRow) -> dict[str, object]:

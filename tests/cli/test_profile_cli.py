@@ -10,11 +10,8 @@ import pytest
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
-from olares_auth_mcp.auth.profiles import ProfileRow
-from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
-from olares_auth_mcp.cli.profile import render_table
 from tests.conftest import cli_env
 from tests.helpers import make_jwt
 
@@ -28,36 +25,6 @@ def run(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=30,
         check=False,
     )
-
-
-def _row(
-    name: str, status: Status, version: str = "-", current: bool = False, source: str = "local", managed: bool = False
-) -> ProfileRow:
-    return ProfileRow(name, name, status, version, current, source, managed, None, False)
-
-
-def test_table_matches_the_worked_example() -> None:
-    table = render_table(
-        [_row("alice@olares.com", Status.LOGGED_IN, "1.12.6", current=True), _row("bob@olares.com", Status.NEVER)]
-    )
-    assert table == (
-        "    NAME              OLARES-ID         STATUS     VERSION\n"
-        "*   alice@olares.com  alice@olares.com  logged-in  1.12.6\n"
-        "    bob@olares.com    bob@olares.com    never      -\n"
-    )
-
-
-def test_source_column_appears_only_with_managed_profiles() -> None:
-    table = render_table(
-        [
-            _row("a@olares.test", Status.NEVER),
-            _row("b@olares.test", Status.PENDING, source="platform(lares)", managed=True),
-        ]
-    )
-    header = table.splitlines()[0]
-    assert header.split() == ["NAME", "OLARES-ID", "STATUS", "VERSION", "SOURCE"]
-    assert table.splitlines()[2].endswith("platform(lares)")
-    assert all(not line.endswith(" ") for line in table.splitlines())
 
 
 @pytest.fixture

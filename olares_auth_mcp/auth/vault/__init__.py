@@ -1,4 +1,11 @@
-"""Token vaults: one ``TokenVault`` contract, several backends (beclab/Olares `cli/pkg/auth/token_store.go`)."""
+"""Token vaults: one ``TokenVault`` contract, several backends (beclab/Olares `cli/pkg/auth/token_store.go`).
+
+A ``BlobVault`` keeps each profile's ``TokenRecord`` as one opaque blob in a ``BlobStore``:
+``EncryptedFileStore`` writes olares-cli's AES-GCM files, keyed by ``RawKeyFile`` (``master.key``,
+Linux) or ``MacKeychainKey`` (the macOS keychain); ``MemoryStore`` is for tests and benchmarks.
+``default_vault`` picks the one olares-cli itself would use on the platform, so both programs read
+and write the same tokens.
+"""
 
 from __future__ import annotations
 
