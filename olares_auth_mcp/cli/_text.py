@@ -15,23 +15,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from olares_auth_mcp.auth.table import escape
+
 __all__ = ["escape", "escape_json", "say", "say_block"]
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def escape(text: str) -> str:
-    """``text`` with every non-printable character (newline and tab included) written as an escape."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escaped(char) for char in text)
 
 
 def escape_json(text: str) -> str:

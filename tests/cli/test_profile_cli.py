@@ -12,9 +12,9 @@ from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import ProfileRow
 from olares_auth_mcp.auth.status import Status
+from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
-from olares_auth_mcp.cli.profile import render_table
 from tests.conftest import cli_env
 from tests.helpers import make_jwt
 
