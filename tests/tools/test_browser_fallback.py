@@ -99,8 +99,8 @@ async def test_start_login_opens_the_page_and_keeps_the_url_out_of_results(deps,
 async def test_without_a_browser_the_url_is_in_the_result(deps, era, tmp_path) -> None:
     opened, seen = with_browser(deps, tmp_path)
     for headless in (
-        replace(opened, env={**opened.env, "OLARES_AUTH_MCP_OPEN_BROWSER": "0"}),
-        replace(opened, env={k: v for k, v in opened.env.items() if k != "DISPLAY"}),
+        opened.with_env({**opened.env, "OLARES_AUTH_MCP_OPEN_BROWSER": "0"}),
+        opened.with_env({k: v for k, v in opened.env.items() if k != "DISPLAY"}),
         replace(opened, transport="remote-http"),  # the server's machine is not the human's
     ):
         async with Client(build_server(headless), **options(era)) as client:
