@@ -1,7 +1,7 @@
 """The package's shape, read from its source with ``ast``: imports only point down the layers, and the
 composition root is one (one ``Runtime`` factory, called by the entry points; one ``Guard`` per server).
 
-Layers (docs/architecture.md): ``auth/`` (the library, never ``mcp``) < ``login/`` < ``tools/`` < ``server/``;
+Layers: ``auth/`` (the library, never ``mcp``) < ``login/`` < ``tools/`` < ``server/``;
 ``cli/`` uses ``auth/`` (and ``login/``). Every import counts: at module level, inside a function, under
 ``TYPE_CHECKING``, and a module named by a string (``importlib.import_module``).
 """
