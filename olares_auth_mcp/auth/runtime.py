@@ -71,7 +71,7 @@ class Runtime:
     vault: TokenVault
     http: HttpFactory
     clock: Clock
-    env: Mapping[str, str]
+    env: Mapping[str, str] = field(repr=False)  # the whole environment may hold tokens: never in a repr
     store: ConfigStore
     audit: AuditLog
     _account: _Once[Account] = field(repr=False, compare=False)

@@ -83,3 +83,12 @@ def test_building_a_runtime_loads_no_http_stack_until_the_account_is_used(tmp_pa
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_runtimes_repr_never_shows_the_environment(paths: Paths, vault: BlobVault) -> None:
+    """The environment may hold a refresh or bearer token; a repr (a traceback, a debug line) must not show it."""
+    from olares_auth_mcp.tools.deps import Deps
+
+    runtime = Runtime.build(paths, vault, env={"OLARES_REFRESH_TOKEN": "rt-canary-0123456789"})
+    assert "rt-canary-0123456789" not in repr(runtime)
+    assert "rt-canary-0123456789" not in repr(Deps(runtime))
