@@ -124,13 +124,11 @@ def seed_grant(account, olares_id: str, access: str, refresh: str, **profile_fie
 @pytest.fixture
 def deps(paths: Paths, vault: BlobVault, olares_sim):
     """Server dependencies on the isolated home, with service URLs pointing at the simulator."""
-    from olares_auth_mcp.server.deps import Deps
+    from olares_auth_mcp.auth.runtime import Runtime
+    from olares_auth_mcp.tools.deps import Deps
 
     return Deps(
-        paths=paths,
-        vault=vault,
-        env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url},
-        audit_path=paths.audit_log,
+        Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url}, audit_path=paths.audit_log)
     )
 
 

@@ -2,10 +2,12 @@
 
 ``Paths.resolve`` reads where olares-cli keeps its state (the library's one reader of
 ``os.environ``); ``ConfigStore`` and a ``TokenVault`` (``default_vault``) hold the profiles and
-their tokens; ``Account`` is what an entry point builds on them to log in, refresh, import and
-ask who is logged in; ``assess`` is the readiness gate. Every error raised on purpose is an
-``AuthError``. The names load lazily, so importing one light module of the package (as
-``profile list`` does) never loads the HTTP stack; this package never imports ``mcp``.
+their tokens; ``Account`` logs in, refreshes, imports and asks who is logged in. ``Runtime`` is the
+one object each entry point builds (``Runtime.from_env``) and injects: paths, vault, HTTP factory,
+clock, environment, and the store, audit log and account made from them; ``assess`` is the readiness
+gate. Every error raised on purpose is an ``AuthError``. The names load lazily, so importing one
+light module of the package (as ``profile list`` does) never loads the HTTP stack; this package
+never imports ``mcp``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from olares_auth_mcp.auth.olares_id import OlaresID
     from olares_auth_mcp.auth.paths import Paths
     from olares_auth_mcp.auth.readiness import Readiness, assess
+    from olares_auth_mcp.auth.runtime import Runtime
     from olares_auth_mcp.auth.status import Status
     from olares_auth_mcp.auth.table import render_table
     from olares_auth_mcp.auth.vault import TokenVault, default_vault
@@ -36,6 +39,7 @@ __all__ = [
     "Paths",
     "Profile",
     "Readiness",
+    "Runtime",
     "Status",
     "TokenVault",
     "assess",
@@ -53,6 +57,7 @@ __getattr__, __dir__ = lazy_exports(
         ".olares_id": ("OlaresID",),
         ".paths": ("Paths",),
         ".readiness": ("Readiness", "assess"),
+        ".runtime": ("Runtime",),
         ".status": ("Status",),
         ".table": ("render_table",),
         ".vault": ("TokenVault", "default_vault"),

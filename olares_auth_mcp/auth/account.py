@@ -7,7 +7,7 @@ environment); every method returns a plain result for its caller to print or sha
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import httpx
 
@@ -146,12 +146,14 @@ class Account:
     env: Mapping[str, str]
     exchange_seconds: float = EXCHANGE_SECONDS
     """Wall-clock bound of each HTTP exchange with the server (``wire.bounded``)."""
+    config_store: InitVar[ConfigStore | None] = None
+    """The process's config store (``Runtime`` shares its one); None makes one on ``paths``."""
     store: ConfigStore = field(init=False)
     refresher: Refresher = field(init=False)
     _cells: dict[str, TokenCell] = field(init=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.store = ConfigStore(self.paths)
+    def __post_init__(self, config_store: ConfigStore | None) -> None:
+        self.store = ConfigStore(self.paths) if config_store is None else config_store
         self.refresher = Refresher(self.paths, self.vault, self.http, self.clock)
 
     # --- resolution and the refreshing client -------------------------------------------------

@@ -79,6 +79,16 @@ class Paths:
         return cls(home=_config_home(env, user_home), keychain_dir=keychain_dir, platform=platform, warning=warning)
 
     @property
+    def data_dir(self) -> Path | None:
+        """The directory ``OLARES_CLI_DATA_DIR`` names for these blobs: off macOS olares-cli keeps them in
+        ``<data dir>/olares-cli`` (the variable, ``$OLARES_CLI_CACHE_DIR/keychain``, ``~/.local/share`` or the
+        temp fallback), so a child process given it finds the same ones. None on macOS, which ignores the
+        variable, and for a hand-built ``Paths`` whose blob directory is not named ``olares-cli``."""
+        if self.platform == "darwin" or self.keychain_dir.name != SERVICE:
+            return None
+        return self.keychain_dir.parent
+
+    @property
     def config_file(self) -> Path:
         return self.home / "config.json"
 

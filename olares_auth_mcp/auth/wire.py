@@ -16,10 +16,10 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -61,8 +61,16 @@ MAX_BODY: Final = 64 * 1024
 EXCHANGE_SECONDS: Final = 20.0
 """Wall-clock bound of one exchange (request, headers and the whole body), whatever the server's pace."""
 
-HttpFactory = Callable[..., httpx.Client]
-"""``factory(*, insecure: bool, timeout: float, auth: httpx.Auth | None = None) -> httpx.Client``."""
+
+class HttpFactory(Protocol):
+    """Makes the client for one exchange: ``default_http_factory``, or in tests one on ``httpx.MockTransport``
+    or trusting a test CA. Callers pass ``insecure`` and ``timeout`` always, ``auth`` when they refresh."""
+
+    def __call__(
+        self, *, insecure: bool = False, timeout: float = 30.0, auth: httpx.Auth | None = None
+    ) -> httpx.Client:
+        """A fresh client: TLS verification off only for ``insecure``; ``timeout`` per operation; ``auth`` wraps it."""
+        ...
 
 
 _TLS_LOCK: Final = threading.Lock()

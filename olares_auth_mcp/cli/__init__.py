@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from olares_auth_mcp.auth.errors import AuthError
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.cli._args import ArgumentsError, unknown_command
-from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._text import say, say_block
 
-__all__ = ["CliContext", "run_profile"]
+__all__ = ["run_profile"]
 
 USAGE = """usage: olares-auth-mcp profile <command> [flags]
 
@@ -61,16 +61,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _command(verb: str) -> Callable[[CliContext, list[str]], int] | None:
+def _command(verb: str) -> Callable[[Runtime, list[str]], int] | None:
     target = COMMANDS.get(verb)
     if target is None:
         return None
     module, name = target
-    command: Callable[[CliContext, list[str]], int] = getattr(importlib.import_module(module), name)
+    command: Callable[[Runtime, list[str]], int] = getattr(importlib.import_module(module), name)
     return command
 
 
-def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
+def run_profile(argv: Sequence[str], runtime: Runtime | None = None) -> int:
     """Run ``profile <verb> …``; every failure is ``Error: <msg>`` on stderr and exit 1."""
     args = list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -81,10 +81,10 @@ def run_profile(argv: Sequence[str], ctx: CliContext | None = None) -> int:
         sys.stderr.write(unknown_command(args[0], PARENT, COMMANDS))
         return 1
     try:
-        context = ctx or CliContext.from_env()
-        if context.paths.warning:
-            say(context.paths.warning, sys.stderr)
-        return command(context, args[1:])
+        runtime = runtime or Runtime.from_env()  # the invocation's one runtime
+        if runtime.paths.warning:
+            say(runtime.paths.warning, sys.stderr)
+        return command(runtime, args[1:])
     except ArgumentsError as err:  # cobra: the error line, then the command's usage
         say_block(f"Error: {err}\n", sys.stderr)
         sys.stderr.write(f"Usage:\n  {USAGES[args[0]]}\n\nRun '{PARENT} {args[0]} --help' for its flags.\n")

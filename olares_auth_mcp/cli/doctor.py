@@ -13,8 +13,8 @@ from typing import TextIO
 from olares_auth_mcp.auth.doctor import DoctorOptions, DoctorReport, run_doctor
 from olares_auth_mcp.auth.doctor._model import escape
 from olares_auth_mcp.auth.errors import AuthError
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
-from olares_auth_mcp.cli._context import CliContext
 
 __all__ = ["printable", "render_report", "run_doctor_cli"]
 
@@ -43,7 +43,7 @@ def render_report(report: DoctorReport) -> str:
 
 def run_doctor_cli(
     argv: Sequence[str],
-    ctx: CliContext | None = None,
+    runtime: Runtime | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     options: DoctorOptions | None = None,
@@ -56,13 +56,11 @@ def run_doctor_cli(
         args, rest = parser.parse_known_args(list(argv))
         no_args(rest, "olares-auth-mcp doctor")
         output_format(args.output)
-        context = ctx or CliContext.from_env()
+        runtime = runtime or Runtime.from_env()
     except AuthError as error:
         print(f"Error: {error}", file=err)
         return error.exit_code
-    from olares_auth_mcp.cli.remote import account_for
-
-    report = run_doctor(account_for(context), profile=args.profile, live=args.live, audience="human", options=options)
+    report = run_doctor(runtime.account, profile=args.profile, live=args.live, audience="human", options=options)
     if args.output == "json":
         out.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:

@@ -12,9 +12,9 @@ from typing import TextIO
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import ProfileNotFound
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.cli._args import CobraParser, did_you_mean, exact_args, no_args, output_format, suggestions
-from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._text import escape, say, say_block
 
 __all__ = ["cmd_list", "cmd_remove", "cmd_use", "not_found"]
@@ -33,7 +33,7 @@ def row_json(row: ProfileRow) -> dict[str, object]:
     }
 
 
-def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_list(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = CobraParser("olares-auth-mcp profile list", "List profiles and the status of their tokens.")
     parser.add_argument("--refresh-version", action="store_true", help="re-fetch the current profile's version")
     parser.add_argument("-o", "--output", default="table", help="table (default) or json")
@@ -43,11 +43,11 @@ def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Te
     if args.refresh_version:
         from olares_auth_mcp.cli.remote import refresh_version_warning
 
-        warning = refresh_version_warning(ctx)
+        warning = refresh_version_warning(runtime)
         if warning:
             say(warning, err)
-    config = ctx.store.load()
-    rows = profile_rows(config, ctx.vault, now=ctx.clock())
+    config = runtime.store.load()
+    rows = profile_rows(config, runtime.vault, now=runtime.clock())
     for row in rows:
         if row.warning:
             say(row.warning, err)
@@ -78,15 +78,15 @@ def _key_parser(verb: str, description: str) -> CobraParser:
     return parser
 
 
-def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_use(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = _key_parser("use", "Switch the current profile (- for the previous one).")
     args = parser.parse_args(argv)
     exact_args(args.key, 1)
     output_format(args.output)
     try:
-        result = use_profile(ctx.store, args.key[0])
+        result = use_profile(runtime.store, args.key[0])
     except ProfileNotFound as error:
-        return not_found(ctx.store.load(), error, err)
+        return not_found(runtime.store.load(), error, err)
     if args.output == "json":
         data = {"name": result.profile.display_name, "olaresId": result.profile.olares_id, "previous": result.previous}
         say_block(json.dumps(data, indent=2) + "\n", out)
@@ -95,15 +95,15 @@ def cmd_use(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Tex
     return 0
 
 
-def cmd_remove(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_remove(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = _key_parser("remove", "Remove a profile and its stored token.")
     args = parser.parse_args(argv)
     exact_args(args.key, 1)
     output_format(args.output)
     try:
-        result = remove_profile(ctx.store, ctx.vault, args.key[0])
+        result = remove_profile(runtime.store, runtime.vault, args.key[0])
     except ProfileNotFound as error:
-        return not_found(ctx.store.load(), error, err)
+        return not_found(runtime.store.load(), error, err)
     if args.output == "json":
         data = {
             "removed": {"name": result.removed.display_name, "olaresId": result.removed.olares_id},

@@ -12,20 +12,15 @@ import sys
 import termios
 from typing import TextIO
 
-from olares_auth_mcp.auth.account import Account, LoginOutcome
+from olares_auth_mcp.auth.account import LoginOutcome
 from olares_auth_mcp.auth.errors import AuthError, InputError, TOTPRequired, UsageError
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import ProfileFlags
-from olares_auth_mcp.auth.wire import default_http_factory
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
-from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._text import escape, escape_json, say, say_block
 
 __all__ = ["cmd_import", "cmd_login", "cmd_whoami", "refresh_version_warning"]
-
-
-def account_for(ctx: CliContext) -> Account:
-    return Account(ctx.paths, ctx.vault, default_http_factory, ctx.clock, ctx.env)
 
 
 def _common_flags(parser: CobraParser) -> None:
@@ -139,7 +134,7 @@ def _print_json(outcome: LoginOutcome, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_login(
-    ctx: CliContext, argv: list[str], stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    runtime: Runtime, argv: list[str], stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
     parser = CobraParser("olares-auth-mcp profile login", "Log in with password (and TOTP) and store the token.")
     _common_flags(parser)
@@ -150,7 +145,7 @@ def cmd_login(
     no_args(rest, "olares-auth-mcp profile login")
     output_format(args.output)
     flags = _flags(args)
-    account = account_for(ctx)
+    account = runtime.account
     endpoints = account.check_writable(flags, "log in as")
     password = read_password(flags.olares_id, args.password_stdin, stdin, out)
     try:
@@ -178,7 +173,7 @@ def cmd_login(
     return 0
 
 
-def cmd_import(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_import(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = CobraParser("olares-auth-mcp profile import", "Import a refresh token and store the token pair.")
     _common_flags(parser)
     parser.add_argument(
@@ -193,13 +188,13 @@ def cmd_import(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
     if args.refresh_token_env:
         if token:
             raise UsageError("pass either --refresh-token or --refresh-token-env, not both")
-        token = ctx.env.get(args.refresh_token_env, "").strip()
+        token = runtime.env.get(args.refresh_token_env, "").strip()
         if not token:
             raise UsageError(f'environment variable "{args.refresh_token_env}" is empty or not set')
     if not token:
         raise UsageError("--refresh-token is required")
     flags = _flags(args)
-    account = account_for(ctx)
+    account = runtime.account
     endpoints = account.check_writable(flags, "import credentials for")
     grant = account.redeem_refresh_token(flags, endpoints, token)
     outcome = account.persist(
@@ -214,14 +209,14 @@ def cmd_import(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
     return 0
 
 
-def cmd_whoami(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> int:
+def cmd_whoami(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout) -> int:
     parser = CobraParser("olares-auth-mcp profile whoami", "Show the current identity and its role.")
     parser.add_argument("--refresh", action="store_true", help="ask the server instead of the cache")
     parser.add_argument("-o", "--output", default="table", help="table (default) or json")
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile whoami")
     output_format(args.output)
-    result = account_for(ctx).whoami(refresh=args.refresh)
+    result = runtime.account.whoami(refresh=args.refresh)
     if args.output == "json":
         say_block(escape_json(json.dumps(result.to_json(), indent=2, ensure_ascii=False)) + "\n", out)
     else:
@@ -230,10 +225,10 @@ def cmd_whoami(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout) -> in
     return 0
 
 
-def refresh_version_warning(ctx: CliContext) -> str | None:
+def refresh_version_warning(runtime: Runtime) -> str | None:
     """``profile list --refresh-version``: refresh the current profile's version; a failure is only a warning."""
     try:
-        account_for(ctx).refresh_version()
+        runtime.account.refresh_version()
     except AuthError as err:
         return f"warning: could not refresh backend version for the current profile: {err}"
     return None

@@ -13,16 +13,16 @@ from olares_auth_mcp.auth.config import Profile
 from olares_auth_mcp.auth.errors import InvalidOlaresID, NoProfile, ProfileNotFound, humanize_duration
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import profile_row
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.cli._args import CobraParser, no_args, output_format
-from olares_auth_mcp.cli._context import CliContext
 from olares_auth_mcp.cli._text import say, say_block
 from olares_auth_mcp.cli.profile import not_found
 
 __all__ = ["auth_host", "cmd_status"]
 
 
-def auth_host(ctx: CliContext, profile: Profile) -> str:
+def auth_host(runtime: Runtime, profile: Profile) -> str:
     """The configured destination host (the override, or ``auth.<local>.<domain>``), never a test-rig redirect."""
     from olares_auth_mcp.auth.wire import Endpoints  # only status needs it: list/use/remove stay light
 
@@ -34,18 +34,18 @@ def auth_host(ctx: CliContext, profile: Profile) -> str:
         olares_id,
         auth_url_override=profile.auth_url_override,
         local_url_prefix=profile.local_url_prefix,
-        env=ctx.env,
+        env=runtime.env,
     )
     return endpoints.destination_host
 
 
-def _storage(ctx: CliContext, profile: Profile) -> str:
+def _storage(runtime: Runtime, profile: Profile) -> str:
     if profile.managed:
         return f"managed by the platform ({profile.source})"
-    return f"{ctx.vault.backend} vault in {ctx.paths.keychain_dir}"
+    return f"{runtime.vault.backend} vault in {runtime.paths.keychain_dir}"
 
 
-def cmd_status(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_status(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = CobraParser(
         "olares-auth-mcp profile status",
         "Show the current identity (or --profile X): auth host, token status, time to expiry and where the "
@@ -56,7 +56,7 @@ def cmd_status(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
     args, rest = parser.parse_known_args(argv)
     no_args(rest, "olares-auth-mcp profile status")
     output_format(args.output)
-    config = ctx.store.load()
+    config = runtime.store.load()
     if args.profile:
         profile = config.find_profile(args.profile)
         if profile is None:
@@ -66,11 +66,11 @@ def cmd_status(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
         if current is None:
             raise NoProfile
         profile = current
-    row = profile_row(config, profile, ctx.vault, now=ctx.clock())
+    row = profile_row(config, profile, runtime.vault, now=runtime.clock())
     if row.warning:
         say(row.warning, err)
-    host = auth_host(ctx, profile)
-    storage = _storage(ctx, profile)
+    host = auth_host(runtime, profile)
+    storage = _storage(runtime, profile)
     expires = row.expires_in_seconds
     if args.output == "json":
         data = {
@@ -82,7 +82,7 @@ def cmd_status(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: 
             "expiresInSeconds": expires,
             "hasRefreshToken": row.has_refresh_token,
             "source": row.source,
-            "vaultBackend": None if profile.managed else ctx.vault.backend,
+            "vaultBackend": None if profile.managed else runtime.vault.backend,
             "tokenStore": storage,
             "insecureSkipVerify": profile.insecure_skip_verify,
         }

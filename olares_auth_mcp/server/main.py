@@ -32,8 +32,9 @@ from typing import Final
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from olares_auth_mcp.auth._fs import make_private_dirs
-from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.auth.runtime import Runtime
+from olares_auth_mcp.server.app import assemble_server, build_server
+from olares_auth_mcp.tools.deps import Deps, Transport
 
 __all__ = [
     "TOKEN_FILE_NAME",
@@ -44,6 +45,7 @@ __all__ = [
     "is_loopback",
     "loopback_names",
     "serve",
+    "transport_for",
 ]
 
 TOKEN_ENV: Final = "OLARES_AUTH_MCP_BEARER_TOKEN"  # noqa: S105 - the name of the variable, not a token
@@ -265,11 +267,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(argv: Sequence[str] = (), deps: Deps | None = None) -> int:
+def transport_for(host: str) -> Transport:
+    """The transport an HTTP bind on ``host`` is: loopback (the human's machine) or remote."""
+    return "loopback-http" if is_loopback(host) else "remote-http"
+
+
+def serve(argv: Sequence[str] = (), runtime: Runtime | None = None) -> int:
+    """Serve on ``runtime`` (default: this process's, ``Runtime.from_env()``, built here once)."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines carry URLs; keep them out of logs
     args = _parser().parse_args(list(argv))
-    deps = deps or Deps.from_env()
+    deps = Deps.configured(runtime or Runtime.from_env())
     if deps.paths.warning:
         print(deps.paths.warning, file=sys.stderr)
     if not args.http:
@@ -359,17 +367,13 @@ def http_app(deps: Deps, *, host: str, port: int, token: str) -> ASGIApp:
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.routing import Mount
 
-    from olares_auth_mcp.server.app import login_service
-    from olares_auth_mcp.tools._guard import Guard
-
-    deps = replace(deps, transport="loopback-http" if is_loopback(host) else "remote-http")
-    service = login_service(deps, Guard(deps))
-    mcp = build_server(deps, login=service)
+    server = assemble_server(replace(deps, transport=transport_for(host)))
+    service = server.login  # the page mounted below redacts through the server's one guard
     names = loopback_names(host)
     # On a loopback bind the gate checks Host and Origin (every spelling of the address, by value);
     # the SDK's own check compares strings and would refuse e.g. [0:0:0:0:0:0:0:1] for a ::1 bind.
     security = TransportSecuritySettings(enable_dns_rebinding_protection=False) if names else None
-    starlette_app = mcp.streamable_http_app(host=host, transport_security=security)
+    starlette_app = server.mcp.streamable_http_app(host=host, transport_security=security)
     mounted = host in ("127.0.0.1", "localhost") and bool(port)
     if mounted:
         starlette_app.router.routes.append(Mount(PAGE_MOUNT, app=service.mount_app()))  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from olares_auth_mcp.auth.untrusted import visible_text
 from olares_auth_mcp.login.browser import BrowserOpener
 from olares_auth_mcp.login.confirm import Answer, Confirmation, Question
 from olares_auth_mcp.login.service import LoginService
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 
 __all__ = ["BrowserConfirmations", "Outcome", "client_name", "local_browser"]
 

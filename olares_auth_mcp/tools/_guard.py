@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
 from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
 from olares_auth_mcp.login.errors import LoginError
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 
 logger = logging.getLogger(__name__)
 

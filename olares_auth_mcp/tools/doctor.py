@@ -13,9 +13,9 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from olares_auth_mcp.auth.doctor import DoctorOptions, SessionReach, run_doctor
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.deps import Deps
 from olares_auth_mcp.tools.profiles import hints
 
 __all__ = ["DoctorResult", "register_doctor_tool", "session_reach"]

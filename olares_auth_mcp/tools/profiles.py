@@ -29,10 +29,10 @@ from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, envir
 from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.login.confirm import Question
 from olares_auth_mcp.login.service import LoginService
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._ask import ask_yes_no, can_ask_form
 from olares_auth_mcp.tools._confirm import BrowserConfirmations, Outcome, client_name
 from olares_auth_mcp.tools._guard import Guard
+from olares_auth_mcp.tools.deps import Deps
 from olares_auth_mcp.tools.models import (
     ErrorExplanation,
     NextActionModel,

@@ -44,6 +44,7 @@ def test_public_surface() -> None:
             "Paths",
             "Profile",
             "Readiness",
+            "Runtime",
             "Status",
             "TokenVault",
             "assess",

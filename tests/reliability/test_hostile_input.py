@@ -22,9 +22,10 @@ from olares_auth_mcp.auth.errors import ConfigError, InvalidOlaresID, JWTError
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.vault import memory_vault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import cli_env
 from tests.helpers import b64url
 
@@ -115,7 +116,9 @@ ARGS = {
 )
 def test_every_tool_survives_any_string(tmp_path_factory, value: str) -> None:
     home = tmp_path_factory.mktemp("h")
-    deps = Deps(paths=Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), vault=memory_vault())
+    deps = Deps(
+        Runtime.build(Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), memory_vault())
+    )
 
     async def run() -> None:
         async with Client(build_server(deps)) as client:

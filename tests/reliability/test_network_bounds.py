@@ -20,9 +20,10 @@ from mcp import Client
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import RefreshFailed, ServerError
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.wire import default_http_factory, refresh_grant
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, seed_grant
 from tests.helpers import make_jwt
 from tests.hostile import HostileServer, Reply, Seen
@@ -180,7 +181,9 @@ async def test_dripping_network_calls_never_starve_a_local_tool(paths, vault) ->
         return Reply(200, b" " * 400 + b'{"code":0}', drip=0.2, max_seconds=10)
 
     with HostileServer(responder) as evil:
-        deps = Deps(paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": evil.url}, audit_path=paths.audit_log)
+        deps = Deps(
+            Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": evil.url}, audit_path=paths.audit_log)
+        )
         deps.account.exchange_seconds = 5.0  # each network call is held this long; the local call must not wait
         seed_grant(deps.account, ALICE, make_jwt({"exp": int(time.time()) + 3600}), REFRESH)
         async with Client(build_server(deps)) as client, anyio.create_task_group() as group:

@@ -18,8 +18,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.server.main import TOKEN_FILE_NAME, HttpTokenError, http_app, http_token
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import cli_env
 from tests.tools.conftest import seed_every_status
 
@@ -61,12 +62,12 @@ async def bearer(url: str, token: str = TOKEN) -> AsyncIterator[object]:
 @pytest.fixture
 def http_url(paths, vault) -> Iterator[str]:
     seed_every_status(paths, vault)
-    yield from run_http(Deps(paths=paths, vault=vault), TOKEN)
+    yield from run_http(Deps(Runtime.build(paths, vault)), TOKEN)
 
 
 @pytest.fixture
 def gated_url(paths, vault) -> Iterator[str]:
-    yield from run_http(Deps(paths=paths, vault=vault), TOKEN)
+    yield from run_http(Deps(Runtime.build(paths, vault)), TOKEN)
 
 
 @pytest.mark.anyio
@@ -119,7 +120,7 @@ async def test_http_mode_mounts_the_page_on_the_same_app(paths, vault, olares_si
     from tests.conftest import ALICE, ALICE_PASSWORD
     from tests.tools.conftest import type_into_page
 
-    deps = Deps(paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url})
+    deps = Deps(Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url}))
     for url in run_http(deps, TOKEN):
         async with Client(bearer(url)) as client:
             started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
@@ -206,7 +207,7 @@ def test_the_token_file_is_reused_and_never_followed(tmp_path) -> None:
 
 def test_the_page_mount_answers_without_the_bearer(paths, vault) -> None:
     """The human's browser has no bearer token: the page mount must not sit behind the gate."""
-    for url in run_http(Deps(paths=paths, vault=vault), TOKEN):
+    for url in run_http(Deps(Runtime.build(paths, vault)), TOKEN):
         page = url.removesuffix("/mcp") + "/olares-login-page/olares-login/" + "x" * 43
         answer = httpx.get(page, timeout=10)
         sneaky = httpx.post(url.removesuffix("/mcp") + "/olares-login-page/../mcp", json=RPC, timeout=10)
@@ -216,7 +217,7 @@ def test_the_page_mount_answers_without_the_bearer(paths, vault) -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.2", "::1", "0:0:0:0:0:0:0:1", "127.0.0.1"])
 def test_dns_rebinding_is_refused_on_every_loopback_bind(paths, vault, host: str) -> None:
-    for url in run_http(Deps(paths=paths, vault=vault), TOKEN, host=host):
+    for url in run_http(Deps(Runtime.build(paths, vault)), TOKEN, host=host):
         port = url.rsplit(":", 1)[1].split("/")[0]
         auth = {**RPC_HEADERS, "Authorization": f"Bearer {TOKEN}"}
         rebound = httpx.post(url, json=RPC, headers={**auth, "Host": f"attacker.example:{port}"}, timeout=10)

@@ -14,7 +14,7 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.helpers import make_jwt
 
 NOW = time.time()

@@ -19,9 +19,10 @@ from mcp import Client
 from mcp.types import ElicitRequestURLParams, ElicitResult
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.hostile import HostileServer
 from tests.login.test_browser_open import fake_browser
@@ -38,7 +39,7 @@ def with_browser(deps: Deps, tmp_path: Path, **changes: object) -> tuple[Deps, P
     """``deps`` on a machine with a display and a fake ``$BROWSER``; returns the file it records URLs in."""
     script, seen = fake_browser(tmp_path)
     env = {**deps.env, "PATH": os.environ["PATH"], "DISPLAY": ":99", "BROWSER": str(script)}
-    return replace(deps, env=env, **changes), seen  # type: ignore[arg-type]
+    return replace(deps.with_env(env), **changes), seen  # type: ignore[arg-type]
 
 
 async def opened_urls(seen: Path, count: int = 1, within: float = 20.0) -> list[str]:
@@ -98,8 +99,8 @@ async def test_start_login_opens_the_page_and_keeps_the_url_out_of_results(deps,
 async def test_without_a_browser_the_url_is_in_the_result(deps, era, tmp_path) -> None:
     opened, seen = with_browser(deps, tmp_path)
     for headless in (
-        replace(opened, env={**opened.env, "OLARES_AUTH_MCP_OPEN_BROWSER": "0"}),
-        replace(opened, env={k: v for k, v in opened.env.items() if k != "DISPLAY"}),
+        opened.with_env({**opened.env, "OLARES_AUTH_MCP_OPEN_BROWSER": "0"}),
+        opened.with_env({k: v for k, v in opened.env.items() if k != "DISPLAY"}),
         replace(opened, transport="remote-http"),  # the server's machine is not the human's
     ):
         async with Client(build_server(headless), **options(era)) as client:
@@ -174,7 +175,7 @@ async def test_a_pending_confirmation_reports_progress_while_it_waits(deps, tmp_
 async def test_new_id_import_is_confirmed_on_the_browser_page(deps, era, tmp_path, paths) -> None:
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": "rt-real-grant-0123456789"}
-        deps, seen = with_browser(replace(deps, env=env), tmp_path, confirm_wait=30.0)
+        deps, seen = with_browser(deps.with_env(env), tmp_path, confirm_wait=30.0)
         async with Client(build_server(deps), **options(era)) as client:
             results = []
 
@@ -196,7 +197,7 @@ async def test_new_id_import_is_confirmed_on_the_browser_page(deps, era, tmp_pat
 async def test_new_id_import_confirmed_in_the_browser_sends_the_token(deps, tmp_path, olares_sim, paths) -> None:
     _, refresh = olares_sim.issue_tokens(ALICE)
     env = {**deps.env, "OLARES_REFRESH_TOKEN": refresh}
-    deps, seen = with_browser(replace(deps, env=env), tmp_path, confirm_wait=30.0)
+    deps, seen = with_browser(deps.with_env(env), tmp_path, confirm_wait=30.0)
     async with Client(build_server(deps)) as client:
         results = []
 
@@ -272,9 +273,9 @@ async def test_an_unanswered_login_url_elicitation_ends_the_login(deps) -> None:
 
 
 def test_the_elicitation_timeout_is_the_operators_setting() -> None:
-    assert Deps.from_env({"HOME": "/nonexistent"}).elicitation_timeout == 120.0
+    assert Deps.configured(Runtime.from_env({"HOME": "/nonexistent"})).elicitation_timeout == 120.0
     env = {"HOME": "/nonexistent", "OLARES_AUTH_MCP_ELICITATION_TIMEOUT": "30"}
-    assert Deps.from_env(env).elicitation_timeout == 30.0
+    assert Deps.configured(Runtime.from_env(env)).elicitation_timeout == 30.0
 
 
 # --- item 4: waits fit client timeouts ---------------------------------------------------------------------------

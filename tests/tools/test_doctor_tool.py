@@ -13,10 +13,11 @@ from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import memory_vault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE
 from tests.hostile import HostileServer, Reply, Seen, echo_400
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, Human, seed_every_status
@@ -83,7 +84,9 @@ async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vau
     """Canary: every stored token, the live profile's grant sent to a server that quotes requests back."""
     seed_every_status(paths, vault)
     with HostileServer(rejects_then_quotes) as echo:
-        deps = Deps(paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": echo.url}, audit_path=paths.audit_log)
+        deps = Deps(
+            Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": echo.url}, audit_path=paths.audit_log)
+        )
         options = {"mode": "legacy"} if era == "legacy" else {}
         async with Client(build_server(deps), **options) as client:
             outputs, details = [], []
@@ -120,7 +123,9 @@ async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_docto
 )
 def test_doctor_survives_any_profile_name_and_shows_it_harmlessly(tmp_path_factory, value: str) -> None:
     home = tmp_path_factory.mktemp("h")
-    deps = Deps(paths=Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), vault=memory_vault())
+    deps = Deps(
+        Runtime.build(Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), memory_vault())
+    )
 
     async def run() -> None:
         async with Client(build_server(deps)) as client:

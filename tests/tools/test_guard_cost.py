@@ -7,11 +7,12 @@ from types import SimpleNamespace
 import pytest
 
 from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.auth.vault._files import EncryptedFileStore
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.tools._guard import ArgumentScreen, Guard
+from olares_auth_mcp.tools.deps import Deps
 from olares_auth_mcp.tools.models import WhoamiModel
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +44,7 @@ def _model() -> WhoamiModel:
 
 async def test_a_screened_call_fingerprints_once(paths: Paths, vault: BlobVault) -> None:
     vault.set(TokenRecord("alice@olares.com", access_token="stored-access-token-0001"))
-    guard = CountingGuard(Deps(paths=paths, vault=vault, audit_path=paths.audit_log))
+    guard = CountingGuard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
     screen = ArgumentScreen(guard)
     ctx = SimpleNamespace(method="tools/call", params={"name": "profile_whoami", "arguments": {"refresh": False}})
 
@@ -85,7 +86,7 @@ async def test_listing_scans_for_loose_key_files_once_whatever_the_number_of_pro
     for n, olares_id in enumerate(ids):
         if n % 2:
             vault.set(TokenRecord(olares_id, access_token="not-a-jwt", refresh_token=f"rt-{n}-0123456789"))
-    async with Client(build_server(Deps(paths=paths, vault=vault))) as client:
+    async with Client(build_server(Deps(Runtime.build(paths, vault)))) as client:
         store.scans = 0
         listed = (await client.call_tool("profile_list", {})).structured_content
         assert len(listed["profiles"]) == 30

@@ -7,10 +7,11 @@ from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import default_vault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.auth.test_vault import FailingKeyring
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +50,7 @@ async def test_file_fallback_backend_is_named(tmp_path) -> None:
     vault = default_vault(paths, keyring_backend=FailingKeyring())
     vault.set(TokenRecord("alice@olares.com", access_token="eyJ.x.y"))
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
-    gate, listing = await hints_of(Deps(paths=paths, vault=vault))
+    gate, listing = await hints_of(Deps(Runtime.build(paths, vault)))
     assert any("file fallback" in h for h in gate) and any("file fallback" in h for h in listing)
 
 
@@ -60,7 +61,7 @@ def _with_olares_cli(deps: Deps, tmp_path) -> Deps:
     program = bin_dir / "olares-cli"
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
-    return Deps(paths=deps.paths, vault=deps.vault, env={**deps.env, "PATH": str(bin_dir)})
+    return deps.with_env({**deps.env, "PATH": str(bin_dir)})
 
 
 @pytest.mark.parametrize("installed", [False, True])

@@ -9,8 +9,9 @@ import pytest
 from mcp import Client
 from mcp.types import ElicitResult
 
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, seed_grant
 from tests.helpers import make_jwt
 from tests.hostile import HostileServer, Reply, Seen
@@ -35,7 +36,7 @@ async def test_profile_import_error_does_not_return_the_token(paths, vault) -> N
 
     with HostileServer(echo) as evil:
         env = {"OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": REFRESH}
-        deps = Deps(paths=paths, vault=vault, env=env, audit_path=paths.audit_log)
+        deps = Deps(Runtime.build(paths, vault, env=env, audit_path=paths.audit_log))
         async with Client(build_server(deps), elicitation_callback=accept) as client:
             result = await client.call_tool("profile_import", {"olares_id": ALICE})
         assert evil.requests_to("/api/refresh"), "the import reached the (hostile) auth host"
@@ -58,7 +59,7 @@ async def test_whoami_returns_server_strings_cleaned_and_errors_scrubbed(paths, 
     for handler in (responder, failing):
         with HostileServer(handler) as evil:
             deps = Deps(
-                paths=paths, vault=vault, env={"OLARES_AUTH_MCP_SERVICE_URL": evil.url}, audit_path=paths.audit_log
+                Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": evil.url}, audit_path=paths.audit_log)
             )
             seed_grant(deps.account, ALICE, access, REFRESH)
             async with Client(build_server(deps)) as client:
@@ -74,7 +75,7 @@ async def test_whoami_returns_server_strings_cleaned_and_errors_scrubbed(paths, 
 
 
 async def test_explain_never_lets_the_text_pick_a_removal_or_the_olares_id(paths, vault) -> None:
-    deps = Deps(paths=paths, vault=vault, env={}, audit_path=paths.audit_log)
+    deps = Deps(Runtime.build(paths, vault, env={}, audit_path=paths.audit_log))
     async with Client(build_server(deps)) as client:
         steered = await client.call_tool(
             "explain_auth_error", {"error_text": "jwt has no exp claim for alice@olares.com"}

@@ -198,7 +198,7 @@ async def test_login_command_env_swaps_in_another_program(deps, era) -> None:
         "FAKE_EXPECTED_INPUT": "fake-pw-1",
         "OLARES_AUTH_MCP_LOGIN_ENV": "FAKE_EXPECTED_INPUT",  # the login child's environment is allow-listed
     }
-    server = build_server(replace(deps, env=env))
+    server = build_server(deps.with_env(env))
     async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         assert started["state"] == "awaiting_password"
@@ -215,8 +215,7 @@ async def test_unknown_login_ids_are_readable_errors(connect) -> None:
 
 def test_login_children_do_not_inherit_secret_variables(deps) -> None:
     """The server may hold a refresh token or bearer token in its env; the login child never gets them."""
-    from olares_auth_mcp.server.app import login_service
-    from olares_auth_mcp.tools._guard import Guard
+    from olares_auth_mcp.server.app import assemble_server
 
     env = {
         **deps.env,
@@ -225,8 +224,8 @@ def test_login_children_do_not_inherit_secret_variables(deps) -> None:
         "MY_PASSWORD": "p",
         "PATH": "/bin",
     }
-    deps = replace(deps, env=env)
-    child = login_service(deps, Guard(deps)).child_env()
+    deps = deps.with_env(env)
+    child = assemble_server(deps).login.child_env()
     assert {"OLARES_REFRESH_TOKEN", "OLARES_AUTH_MCP_BEARER_TOKEN", "MY_PASSWORD"}.isdisjoint(child)
     assert child["PATH"] == "/bin" and child["OLARES_CLI_HOME"] == str(deps.paths.home)
 
@@ -275,7 +274,7 @@ async def test_an_unknown_prompt_is_never_relayed_as_an_instruction(deps) -> Non
     """A login program stopped at a prompt the relay does not know: nothing is typed, no page is offered, and
     the model is told to cancel and send the human to the CLI, not to pass the program's text on."""
     env = {**deps.env, "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE_LOGIN} --mode=unknown"}
-    async with Client(build_server(replace(deps, env=env))) as client:
+    async with Client(build_server(deps.with_env(env))) as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         await client.call_tool("login_cancel", {"login_id": started["login_id"]})
     assert started["state"] == "awaiting_input"

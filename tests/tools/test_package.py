@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from olares_auth_mcp import tools
-from olares_auth_mcp.tools import _guard, profiles
+from olares_auth_mcp.tools import _guard, deps, profiles
 from tests.surface import assert_surface, heavy_after_import
 
 
@@ -12,6 +12,7 @@ def test_public_surface() -> None:
         tools,
         [
             "ArgumentScreen",
+            "Deps",
             "Guard",
             "register_doctor_tool",
             "register_login_tools",
@@ -21,6 +22,7 @@ def test_public_surface() -> None:
         ],
     )
     assert tools.Guard is _guard.Guard
+    assert tools.Deps is deps.Deps
     assert tools.rows_json is profiles.rows_json
 
 

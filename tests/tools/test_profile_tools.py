@@ -203,13 +203,12 @@ async def test_remove_unknown_profile_asks_nobody(connect, paths, vault) -> None
 
 
 async def test_import_reads_the_token_from_the_server_environment(deps, era, olares_sim, vault) -> None:
-    from dataclasses import replace
 
     from olares_auth_mcp.server.app import build_server
 
     _, refresh = olares_sim.issue_tokens(ALICE)
     env = {**deps.env, "MY_RT": refresh, "OLARES_AUTH_MCP_IMPORT_ENV": "MY_RT,NOPE"}
-    server = build_server(replace(deps, env=env))
+    server = build_server(deps.with_env(env))
     human = Human()
     async with Client(server, elicitation_callback=human, **({"mode": "legacy"} if era == "legacy" else {})) as client:
         data = (

@@ -9,8 +9,9 @@ import anyio
 import pytest
 from mcp import MCPError
 
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.tools._guard import MAX_ARGUMENT_CHARS, ArgumentScreen, Guard
+from olares_auth_mcp.tools.deps import Deps
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, seed_every_status
 
 pytestmark = pytest.mark.anyio
@@ -45,7 +46,7 @@ async def test_a_flood_just_under_the_cap_is_screened_quickly(connect, paths, va
 
 async def test_deep_nesting_fails_that_call_only(paths, vault) -> None:
     """500 levels of nesting (which the SDK's own client will not even send) are refused, no RecursionError."""
-    guard = Guard(Deps(paths=paths, vault=vault, audit_path=paths.audit_log))
+    guard = Guard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
     screen = ArgumentScreen(guard)
     nested: object = "leaf"
     for _ in range(500):
@@ -115,7 +116,7 @@ async def test_a_token_inside_a_url_is_refused(connect, paths, vault) -> None:
 
 async def test_a_cancelled_call_is_audited(paths, vault) -> None:
     """Cancellation raises through Guard.arun; the audit line is still written, as 'cancelled'."""
-    guard = Guard(Deps(paths=paths, vault=vault, audit_path=paths.audit_log))
+    guard = Guard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
 
     async def forever() -> None:
         await anyio.sleep_forever()
@@ -129,7 +130,7 @@ async def test_a_cancelled_call_is_audited(paths, vault) -> None:
 async def test_malformed_params_carrying_a_token_are_screened_too(paths, vault) -> None:
     """A token in a non-string tool name or in non-object arguments never reaches the SDK's echoing errors."""
     seed_every_status(paths, vault)
-    screen = ArgumentScreen(Guard(Deps(paths=paths, vault=vault)))
+    screen = ArgumentScreen(Guard(Deps(Runtime.build(paths, vault))))
 
     async def call_next(ctx: object) -> str:
         return "reached the SDK"

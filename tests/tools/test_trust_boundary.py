@@ -7,7 +7,6 @@ for the attacker's domain. Both protocol eras unless a test says otherwise.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -176,7 +175,7 @@ async def test_aliases_with_invisible_characters_are_refused(connect, paths, nam
 async def test_import_refuses_a_bad_id_before_reading_or_sending(deps, era, paths) -> None:
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": "rt-real-grant-0123456789"}
-        async with Client(build_server(replace(deps, env=env)), elicitation_callback=Person(), **options(era)) as c:
+        async with Client(build_server(deps.with_env(env)), elicitation_callback=Person(), **options(era)) as c:
             result = await c.call_tool("profile_import", {"olares_id": "alice@evil.example\u200b"})
         assert evil.seen == []
     assert result.is_error and "not a valid Olares ID" in result.content[0].text
@@ -191,7 +190,7 @@ async def test_import_refuses_any_other_environment_variable_unread(deps, era, p
     human = Person()
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "AWS_SECRET_ACCESS_KEY": secret}
-        async with Client(build_server(replace(deps, env=env)), elicitation_callback=human, **options(era)) as c:
+        async with Client(build_server(deps.with_env(env)), elicitation_callback=human, **options(era)) as c:
             result = await c.call_tool(
                 "profile_import", {"olares_id": ALICE, "refresh_token_env": "AWS_SECRET_ACCESS_KEY"}
             )
@@ -205,7 +204,7 @@ async def test_import_refuses_any_other_environment_variable_unread(deps, era, p
 async def test_import_of_a_new_id_without_a_way_to_ask_sends_nothing(deps, era, paths) -> None:
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": "rt-real-grant-0123456789"}
-        async with Client(build_server(replace(deps, env=env)), **options(era)) as client:
+        async with Client(build_server(deps.with_env(env)), **options(era)) as client:
             result = await client.call_tool("profile_import", {"olares_id": "alice@attacker.example"})
         assert evil.seen == []
     text = result.content[0].text
@@ -222,7 +221,7 @@ async def test_import_of_a_new_id_the_human_refuses_sends_nothing(deps, era, pat
     human = Person(action, confirm)
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": "rt-real-grant-0123456789"}
-        async with Client(build_server(replace(deps, env=env)), elicitation_callback=human, **options(era)) as c:
+        async with Client(build_server(deps.with_env(env)), elicitation_callback=human, **options(era)) as c:
             result = await c.call_tool("profile_import", {"olares_id": "alice@attacker.example"})
         assert evil.seen == []
     assert result.is_error and "Not imported" in result.content[0].text
@@ -239,7 +238,7 @@ async def test_import_for_an_existing_profile_asks_nobody_and_does_not_switch(de
     _, refresh = olares_sim.issue_tokens(ALICE)
     human = Person()
     env = {**deps.env, "OLARES_REFRESH_TOKEN": refresh}
-    async with Client(build_server(replace(deps, env=env)), elicitation_callback=human, **options(era)) as client:
+    async with Client(build_server(deps.with_env(env)), elicitation_callback=human, **options(era)) as client:
         data = (await client.call_tool("profile_import", {"olares_id": ALICE})).structured_content
     assert human.asked == [], "the profile exists: its destination is the human's own setting"
     assert data["switched"] is False and store.load().current_profile == BOB
@@ -251,7 +250,7 @@ async def test_import_switches_only_when_asked(deps, era, olares_sim, paths) -> 
     store.mutate(lambda c: (c.upsert(Profile(BOB)), c.upsert(Profile(ALICE)), c.set_current(BOB)))
     _, refresh = olares_sim.issue_tokens(ALICE)
     env = {**deps.env, "OLARES_REFRESH_TOKEN": refresh}
-    async with Client(build_server(replace(deps, env=env)), **options(era)) as client:
+    async with Client(build_server(deps.with_env(env)), **options(era)) as client:
         data = (await client.call_tool("profile_import", {"olares_id": ALICE, "switch": True})).structured_content
     assert data["switched"] is True and store.load().current_profile == ALICE
 
