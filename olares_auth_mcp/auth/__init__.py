@@ -1,13 +1,13 @@
 """The auth library: olares-cli's profiles, tokens and login on its own on-disk state, with no MCP in it.
 
-``Paths.resolve`` reads where olares-cli keeps its state (the library's one reader of
-``os.environ``); ``ConfigStore`` and a ``TokenVault`` (``default_vault``) hold the profiles and
-their tokens; ``Account`` logs in, refreshes, imports and asks who is logged in. ``Runtime`` is the
-one object each entry point builds (``Runtime.from_env``) and injects: paths, vault, HTTP factory,
-clock, environment, and the store, audit log and account made from them; ``assess`` is the readiness
-gate. Every error raised on purpose is an ``AuthError``. The names load lazily, so importing one
-light module of the package (as ``profile list`` does) never loads the HTTP stack; this package
-never imports ``mcp``.
+``Paths.resolve`` finds where olares-cli keeps its state in the environment that
+``Runtime.from_env`` read (the library's one reader of ``os.environ``); ``ConfigStore`` and a
+``TokenVault`` (``default_vault``) hold the profiles and their tokens; ``Account`` logs in,
+refreshes, imports and asks who is logged in. ``Runtime`` is the one object each entry point builds
+(``Runtime.from_env``) and injects: paths, vault, HTTP factory, clock, environment, and the store,
+audit log and account made from them; ``assess`` is the readiness gate. Every error raised on
+purpose is an ``AuthError``. The names load lazily, so importing one light module of the package (as
+``profile list`` does) never loads the HTTP stack; this package never imports ``mcp``.
 """
 
 from __future__ import annotations

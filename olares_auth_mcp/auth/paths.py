@@ -70,9 +70,11 @@ class Paths:
     warning: str | None = None
 
     @classmethod
-    def resolve(cls, env: Mapping[str, str] | None = None, *, platform: str | None = None) -> Paths:
-        """Resolve like olares-cli: ``OLARES_CLI_HOME`` → ``$OLARES_CLI_CACHE_DIR/config`` → ``~/.olares-cli``."""
-        env = os.environ if env is None else env
+    def resolve(cls, env: Mapping[str, str], *, platform: str | None = None) -> Paths:
+        """Resolve like olares-cli: ``OLARES_CLI_HOME`` → ``$OLARES_CLI_CACHE_DIR/config`` → ``~/.olares-cli``.
+
+        ``env`` is the process environment as ``Runtime.from_env`` read it (the library's one reader).
+        """
         platform = sys.platform if platform is None else platform
         user_home = _home_from_env(env)
         keychain_dir, warning = _keychain_dir(env, user_home, platform)

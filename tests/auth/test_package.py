@@ -121,13 +121,13 @@ def _environ_reads(tree: ast.AST) -> list[int]:
     ]
 
 
-def test_only_paths_resolve_reads_the_process_environment() -> None:
-    """The library takes its environment from the caller; ``Paths.resolve`` is the one documented reader."""
+def test_only_the_runtime_reads_the_process_environment() -> None:
+    """The library takes its environment from the caller; ``Runtime.from_env`` is the one documented reader."""
     root = Path(auth.__file__).parent
     readers = {}
     for path in sorted(root.rglob("*.py")):
         lines = _environ_reads(ast.parse(path.read_text(encoding="utf-8")))
         if lines:
             readers[path.relative_to(root).as_posix()] = lines
-    assert list(readers) == ["paths.py"], readers
+    assert list(readers) == ["runtime.py"], readers
     assert _environ_reads(ast.parse("import os\nos.environ.get('X')\n")) == [2]  # the scan sees a read
