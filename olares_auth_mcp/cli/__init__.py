@@ -1,10 +1,10 @@
 """The command line for humans: olares-cli's ``profile`` commands, ``doctor`` and ``install``.
 
 ``run_profile`` runs ``olares-auth-mcp profile <verb>`` with olares-cli's output and exit codes (it
-is also the program the login relay drives); ``CliContext`` is what every verb runs on (paths,
-vault, config store, clock and the environment, read once). ``cli.doctor`` and ``cli.install`` are
-the ``doctor`` and ``install`` commands. Each verb imports only its own module, so the local verbs
-(``profile list``, ``use``, ``remove``) never load the HTTP stack.
+is also the program the login relay drives); every verb runs on the one ``auth.runtime.Runtime`` the
+entry point built (paths, vault, config store, clock and the environment, read once). ``cli.doctor``
+and ``cli.install`` are the ``doctor`` and ``install`` commands. Each verb imports only its own
+module, so the local verbs (``profile list``, ``use``, ``remove``) never load the HTTP stack.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from tests.surface import assert_surface, heavy_after_import
 
 
 def test_public_surface() -> None:
-    assert_surface(cli, ["CliContext", "run_profile"])
+    assert_surface(cli, ["run_profile"])
 
 
 def test_importing_the_package_loads_no_http_stack() -> None:
