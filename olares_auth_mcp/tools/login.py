@@ -31,9 +31,9 @@ from olares_auth_mcp.login import LoginSession, LoginState
 from olares_auth_mcp.login.errors import LoginNotFound
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools._annotations import hints
 from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
-from olares_auth_mcp.tools.profiles import hints
 
 __all__ = ["LoginStatusResult", "register_login_tools"]
 
