@@ -284,7 +284,7 @@ class LoginService:
             raise
 
     async def status(self, login_id: str, *, wait: float = 0, progress: Progress | None = None) -> LoginStatus:
-        """The login's status; with ``wait`` seconds, first wait (bounded) for it to move on.
+        """The login's status; with ``wait`` seconds (at most ``MAX_WAIT``), first wait for it to move on.
 
         The wait ends when the login needs something new (a prompt), ends, or ``wait`` is over; ``progress``
         hears about every second of it.
@@ -292,6 +292,7 @@ class LoginService:
         Raises:
             LoginNotFound: no such login (or it was forgotten).
         """
+        wait = min(max(wait, 0), MAX_WAIT)
         session = self.manager.get(login_id)
         initial = session.state
         started = time.monotonic()
