@@ -5,7 +5,7 @@
 and shape those results. A login's one-time page link is spent in one place: its final transition
 (``LoginManager``'s ``on_final``), whoever ended it (the page, a tool, expiry, the program's exit).
 
-The page is served lazily (first ``start_login``) on 127.0.0.1 and a random port in stdio
+The page is served lazily (the first time a login's URL is asked for) on 127.0.0.1 and a random port in stdio
 mode, or mounted on the host app in HTTP mode. The login program is our own
 ``profile login`` by default; ``OLARES_AUTH_MCP_LOGIN_COMMAND`` (a shell-split argv prefix,
 e.g. ``olares-cli profile login``) swaps in the real olares-cli.
