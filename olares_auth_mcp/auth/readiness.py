@@ -3,7 +3,9 @@
 Proceed on ``logged-in`` and ``expired`` (the transport refreshes an expired token on
 the first 401); stop on ``never``, ``invalidated`` and everything that a request
 could not get past, each with the exact next step. ``assess`` is local and pure
-given its inputs; ``Account``-backed live checks are layered on by the caller.
+given its inputs; ``assess_live`` layers the ``Account``-backed live check on it, and ``gate``
+is the whole answer an agent gets: the local verdict, the environment hints and, when asked,
+the server's word.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from olares_auth_mcp.auth.catalogue import NO_ID, classify
-from olares_auth_mcp.auth.commands import OURS, login_command
+from olares_auth_mcp.auth.commands import OURS, installed_cli, login_command
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
@@ -26,14 +28,24 @@ from olares_auth_mcp.auth.errors import (
     TokenInvalidated,
 )
 from olares_auth_mcp.auth.olares_id import OlaresID
-from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_row, profile_rows
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
 
 if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
 
-__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints", "loose_key_hints"]
+__all__ = [
+    "NextAction",
+    "ProfileListing",
+    "Readiness",
+    "assess",
+    "assess_live",
+    "environment_hints",
+    "gate",
+    "listing",
+    "loose_key_hints",
+]
 
 Decision = Literal["proceed", "stop"]
 
@@ -269,3 +281,53 @@ def _reassess(
     return replace(
         server, decision="proceed", status=fresh.status, expires_in_seconds=fresh.expires_in_seconds, next_action=None
     )
+
+
+def gate(account: Account, *, target: str | None = None, live: bool = False) -> Readiness:
+    """The auth-readiness gate's complete answer for ``target`` (a name or Olares ID; default: the current profile).
+
+    The local verdict (``assess``), the environment hints for that one profile (``environment_hints``:
+    its own token file, not every profile's), and with ``live`` the server's word (``assess_live``, only
+    when the local verdict is to proceed). ``next_action.command`` names the CLI installed on the
+    account's ``PATH``.
+    """
+    cli = installed_cli(account.env)
+    local = assess(account.store.snapshot(), account.vault, target=target, now=account.clock(), cli=cli)
+    legacy = account.paths.legacy_tokens_file.exists()
+    accounts = [local.olares_id] if local.olares_id else []
+    local = replace(local, hints=environment_hints({local.status}, account.vault, legacy, accounts))
+    if live and local.decision == "proceed":
+        return assess_live(account, local, target=target, clock=account.clock, cli=cli)
+    return local
+
+
+@dataclass(frozen=True)
+class ProfileListing:
+    """``profile list``'s answer: the rows, the current profile's name, and what the listing warns about."""
+
+    rows: list[ProfileRow]
+    current: str | None
+    token_backend: str
+    warnings: list[str]
+    hints: list[str]
+
+
+def listing(account: Account, *, refresh_version: bool = False) -> ProfileListing:
+    """Every profile with its status, and the environment hints for all of them (one scan, each hint once).
+
+    ``refresh_version`` re-fetches the current profile's Olares version first (a network call that writes the
+    cache); its failure is a warning, never an error.
+    """
+    warnings = []
+    if refresh_version:
+        try:
+            account.refresh_version()
+        except AuthError as err:
+            warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
+    config = account.store.snapshot()
+    rows = profile_rows(config, account.vault, now=account.clock())
+    warnings.extend(row.warning for row in rows if row.warning)
+    legacy = account.paths.legacy_tokens_file.exists()
+    hints = sorted(environment_hints({str(row.status) for row in rows}, account.vault, legacy))
+    current = config.current()
+    return ProfileListing(rows, current.display_name if current else None, account.vault.backend, warnings, hints)

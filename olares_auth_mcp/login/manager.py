@@ -5,6 +5,10 @@ MCP tools (worker threads) and the secret-entry page (another thread) share one
 (and by an optional sweeper thread), so an expired login is killed and reads as
 ``expired`` no matter who looks first. ``close()`` — also registered with
 ``atexit`` — kills every child: a login program never outlives the server.
+
+``on_final`` hears each login's final transition exactly once (succeeded, failed,
+cancelled or expired, whoever caused it), before anyone can see the final state:
+that is where a login's one-time page link is spent.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from olares_auth_mcp.login._states import SETTLED
 from olares_auth_mcp.login.errors import LoginError, LoginNotFound, LoginStateError, TooManyLogins
 from olares_auth_mcp.login.relay import Listener, LoginProcess, LoginState, Redactor, spawn_login
 
-__all__ = ["MAX_ATTEMPTS", "LoginManager", "LoginSession", "LoginView", "SecretKind"]
+__all__ = ["MAX_ATTEMPTS", "FinalListener", "LoginManager", "LoginSession", "LoginView", "SecretKind"]
 
 SecretKind = Literal["password", "code"]
 Clock = Callable[[], float]
@@ -62,6 +66,8 @@ class LoginView:
 
 
 Spawner = Callable[[Listener], LoginProcess]
+FinalListener = Callable[[str], None]
+"""Called with a login's id once, when it ends; under the session's lock, so it must not call back into logins."""
 
 
 class LoginSession:
@@ -76,6 +82,9 @@ class LoginSession:
     same ``login_id``, so the same page link) and asks again; a program that asks for the code
     again itself (ours does) keeps running. The failure that uses up the last attempt ends the
     login as ``failed``. While the program is being restarted the login reads ``verifying``.
+
+    ``on_final`` is called once, with the login's id, at the transition into a final state
+    (``FinalListener``): before the new state is visible to any reader.
 
     Locking: the process calls ``_changed`` holding its own lock, which then takes the session's;
     so the session never calls into a process while holding its own lock.
@@ -92,6 +101,7 @@ class LoginSession:
         client_name: str = "",
         clock: Clock = time.monotonic,
         max_attempts: int = MAX_ATTEMPTS,
+        on_final: FinalListener | None = None,
     ) -> None:
         self.login_id = login_id
         self.olares_id = olares_id
@@ -112,6 +122,8 @@ class LoginSession:
         self._counted = False  # this program's wrong-secret exit is counted
         self._restarting = False
         self._ended: LoginState | None = None  # decided by the session (no tries left, cancelled while restarting)
+        self._on_final = on_final
+        self._final_heard = False
         self.process: LoginProcess = spawn(self._listener(0))
 
     # -- read-only views ------------------------------------------------------------------------------------
@@ -224,7 +236,11 @@ class LoginSession:
     # -- the process's events -------------------------------------------------------------------------------
 
     def _bump(self) -> None:
-        # callers hold self._cond
+        # callers hold self._cond; every change of state comes through here, so this is where a login ends
+        if not self._final_heard and self._state_locked().is_final:
+            self._final_heard = True
+            if self._on_final is not None:
+                self._on_final(self.login_id)
         self._version += 1
         self._cond.notify_all()
 
@@ -312,6 +328,7 @@ class LoginManager:
     ``clock`` (monotonic seconds) decides expiry; ``redact`` filters everything a
     login prints before anyone sees it. ``sweep_interval`` runs a sweeper thread
     that expires logins nobody is looking at (``None``: expire lazily only).
+    ``on_final`` hears every login's end, once (``FinalListener``).
     """
 
     def __init__(
@@ -326,6 +343,7 @@ class LoginManager:
         echo_grace: float = 1.0,
         term_grace: float = 2.0,
         sweep_interval: float | None = 5.0,
+        on_final: FinalListener | None = None,
     ) -> None:
         if max_sessions < 1 or ttl <= 0 or keep_finished < 0:
             raise ValueError("max_sessions must be >= 1, ttl > 0 and keep_finished >= 0")
@@ -338,6 +356,7 @@ class LoginManager:
         self._echo_grace = echo_grace
         self._term_grace = term_grace
         self._sweep_interval = sweep_interval
+        self._on_final = on_final
         self._lock = threading.Lock()
         self._sessions: dict[str, LoginSession] = {}  # insertion order = start order
         self._closed = threading.Event()
@@ -397,6 +416,7 @@ class LoginManager:
                 auth_host=auth_host,
                 client_name=client_name,
                 clock=self._clock,
+                on_final=self._on_final,
             )
             self._sessions[login_id] = session
             self._forget_old_finished()

@@ -41,6 +41,7 @@ def login_service(deps: Deps, guard: Guard) -> LoginService:
         ttl=deps.login_timeout,
         max_sessions=deps.max_logins,
         clock=deps.login_clock,
+        account=deps.account,
     )
 
 

@@ -1,6 +1,8 @@
-"""A human confirmation on a page the server opens in the human's browser, for clients without form elicitation.
+"""Human confirmations: by form elicitation where the client has it, else on a page opened in the human's browser.
 
-The flow is one function for every tool that needs a yes: ask (a ``Question`` built by the tool
+``Confirmations.human_confirms`` is the one flow every tool that needs a yes goes through (a
+``Consent`` says what to ask and how to refuse). The browser half, for clients without form
+elicitation, is ``BrowserConfirmations``: ask (a ``Question`` built by the tool
 from trusted facts only), open the one-time confirmation page with ``BrowserOpener`` (its URL
 never goes into a result: the model cannot answer for the human), wait for the answer with
 progress notifications, bounded by ``Deps.confirm_wait`` so a call stays under a 60 s client
@@ -12,19 +14,23 @@ arrives between two calls is kept for the next call.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import InputRequiredResult
 
 from olares_auth_mcp.auth.untrusted import visible_text
 from olares_auth_mcp.login.browser import BrowserOpener
 from olares_auth_mcp.login.confirm import Answer, Confirmation, Question
 from olares_auth_mcp.login.service import LoginService
+from olares_auth_mcp.tools._ask import ask_yes_no, can_ask_form
 from olares_auth_mcp.tools.deps import Deps
 
-__all__ = ["BrowserConfirmations", "Outcome", "client_name", "local_browser"]
+__all__ = ["BrowserConfirmations", "Confirmations", "Consent", "Outcome", "client_name", "local_browser"]
 
 _STEP: Final = 1.0  # seconds between progress notifications
 
@@ -98,3 +104,64 @@ class BrowserConfirmations:
             if answer is not Answer.PENDING or left <= _STEP:
                 return answer
             await ctx.report_progress(min(time.monotonic() - started, total), total, "waiting for the human's answer")
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A yes a tool needs from the human before it changes something, in the words of each way of asking.
+
+    ``cannot_ask`` is the refusal when neither way exists; nothing an agent passes can answer for the human.
+    """
+
+    key: str  # what it is about (an Olares ID): one open browser question per key
+    form_key: str  # the form question's name, e.g. "confirm_removal"
+    form: str  # the question as a form shows it
+    page: Question  # the question as the browser page shows it (trusted facts only)
+    what: str  # the first words of every refusal, e.g. "Not removed"
+    tool: str  # the tool the agent calls again while the page waits for an answer
+    cannot_ask: str
+    after: str = ""  # appended to every refusal, e.g. " Nothing was sent."
+
+
+def _browser_verdict(outcome: Outcome, what: str, tool: str) -> str | None:
+    """Plain words for a browser confirmation that did not say yes (None for a yes, or when none could be asked)."""
+    if outcome is Outcome.PENDING:
+        return (
+            f"{what} yet: the question is open in the human's browser and has no answer yet. Nothing was changed. "
+            f"Call {tool} again with the same arguments to keep waiting (no new page is opened)."
+        )
+    if outcome is Outcome.CANCELLED:
+        return f"{what}: the human chose cancel on the confirmation page. Nothing was changed."
+    if outcome is Outcome.EXPIRED:
+        return f"{what}: the confirmation page expired without an answer. Nothing was changed."
+    return None
+
+
+class Confirmations:
+    """The one confirmation flow of a server's tools (browser pages only when it runs logins: ``service``)."""
+
+    def __init__(self, deps: Deps, service: LoginService | None) -> None:
+        self.timeout = deps.elicitation_timeout
+        self.browser = BrowserConfirmations(deps, service) if service is not None else None
+
+    async def human_confirms(self, ctx: Context, consent: Consent) -> InputRequiredResult | None:
+        """Ask the human: by form elicitation where the client has it, else on a one-time page the server opens in
+        the human's browser. None when the human said yes; an ``InputRequiredResult`` to hand back (2026-07-28);
+        anything else raises a ``ToolError`` in plain words.
+        """
+        if can_ask_form(ctx):
+            answer = await ask_yes_no(ctx, consent.form_key, consent.form, timeout=self.timeout)
+            if isinstance(answer, InputRequiredResult):
+                return answer
+            if not answer.yes:
+                raise ToolError(answer.refusal(consent.what) + consent.after)
+            return None
+        verdict = Outcome.UNAVAILABLE
+        if self.browser is not None:
+            verdict = await self.browser.confirm(ctx, consent.key, consent.page)
+        refusal = _browser_verdict(verdict, consent.what, consent.tool)
+        if refusal is not None:
+            raise ToolError(refusal + consent.after)
+        if verdict is not Outcome.CONFIRMED:
+            raise ToolError(consent.cannot_ask)
+        return None

@@ -3,8 +3,9 @@
 ``ArgumentScreen`` (server middleware) refuses arguments that look like credentials
 before the SDK validates them, without echoing them. ``Guard.run`` then turns every
 ``AuthError`` into one ``ToolError`` the model can read, runs every result and error
-message through the one redactor (stored token values first, then anything
-JWT-shaped) and writes one audit line per call.
+message through the one redactor (every stored token value, as stored after the call,
+then anything JWT-shaped) and writes exactly one audit line per call, from the arguments
+as the client sent them, redacted the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final, TypeVar
 
 from mcp import MCPError
@@ -34,9 +35,6 @@ __all__ = ["MAX_ARGUMENT_CHARS", "ArgumentScreen", "Guard", "Unscreenable", "ref
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
-# The secrets the ArgumentScreen just checked this request's arguments against: Guard.run reuses
-# them (same moment, same answer) instead of fingerprinting the vault again.
-_SCREENED: ContextVar[list[str] | None] = ContextVar("olares_screened_secrets", default=None)
 MAX_ARGUMENT_CHARS: Final = 64 * 1024  # all strings, keys and scalars of one call's arguments, about its JSON size
 MAX_ARGUMENT_DEPTH: Final = 32  # no tool takes anything nested; deeper input is refused, never recursed into
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -50,6 +48,24 @@ def refusal_message(argument: str) -> str:
         "takes one. To import a refresh token, put it in the server's environment and call profile_import with "
         "refresh_token_env; to log in, call start_login so the human types the password on the secret-entry page."
     )
+
+
+def _kind(err: Exception) -> str:
+    return err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
+
+
+class _Call:
+    """One call's audit outcome, and the stored secrets as read once after the call (for its result and line)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.outcome = "cancelled"  # until the call says otherwise: what a ``CancelledError`` leaves
+        self._redactor = redactor
+        self._secrets: list[str] | None = None
+
+    def secrets(self) -> list[str]:
+        if self._secrets is None:
+            self._secrets = self._redactor.known()
+        return self._secrets
 
 
 class Guard:
@@ -105,11 +121,15 @@ class Guard:
         return secrets
 
     def _audit(
-        self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any], known: list[str] | None = None
+        self, tool: str, profile: str | None, outcome: str, arguments: dict[str, Any], secrets: Callable[[], list[str]]
     ) -> None:
         try:
-            known = self.redactor.known() if known is None else known
-            safe = {self._key(k, known): self.redactor.value(v, known) for k, v in arguments.items()}
+            known = secrets()
+            withheld = NEVER_LOGGED.get(tool, frozenset())
+            safe = {
+                self._key(k, known): "[not logged]" if k in withheld else self.redactor.value(v, known)
+                for k, v in arguments.items()
+            }
             self.deps.audit.record(tool=tool, profile=profile, outcome=outcome, arguments=safe, now=self.deps.clock())
         except Exception:  # the audit log never breaks a call (its own outcome still returns)
             logger.warning("audit line for %s not written", tool if _NAME.fullmatch(tool) else "a call")
@@ -121,71 +141,51 @@ class Guard:
 
     def audit_refused(self, tool: str, arguments: dict[str, Any]) -> None:
         """The audit line of a call the screen refused; ``arguments`` hold markers, never the values."""
-        self._audit(tool, None, "refused", arguments)
+        self._audit(tool, None, "refused", arguments, self.redactor.known)
 
-    def _failed(self, tool: str, profile: str | None, arguments: dict[str, Any], err: Exception) -> ToolError:
-        kind = err.kind if isinstance(err, AuthError) else "login" if isinstance(err, LoginError) else "tool"
-        self._audit(tool, profile, f"error:{kind}", arguments)
-        return ToolError(self.redactor.text(str(err)))
+    @contextmanager
+    def _boundary(self, tool: str, arguments: dict[str, Any], profile: str | None) -> Iterator[_Call]:
+        """One call through the boundary: errors mapped, and exactly one audit line, written on the way out.
 
-    def run(
-        self,
-        tool: str,
-        arguments: dict[str, Any],
-        call: Callable[[], M],
-        *,
-        profile: str | None = None,
-        stores_tokens: bool = True,
-    ) -> M:
-        """Check, call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``.
-
-        ``stores_tokens=False`` declares that the call cannot write a token (no login, import or
-        refresh), so the secrets read before the call still cover everything it could return.
+        The line's outcome is ``ok``/``input-required`` (set by the caller), ``error:<kind>``, or
+        ``cancelled`` for anything that is not an ``Exception`` (a ``CancelledError``): every call
+        leaves its line, whatever way it ends.
         """
-        before = _SCREENED.get()
-        if before is None:  # not through the ArgumentScreen (a direct call): read them now
-            before = self.known_secrets()
+        call = _Call(self.redactor)
         try:
-            result = call()
+            yield call
         except (AuthError, LoginError, ToolError) as err:
-            raise self._failed(tool, profile, arguments, err) from err
+            call.outcome = f"error:{_kind(err)}"
+            raise ToolError(self.redactor.text(str(err), call.secrets())) from err
         except Exception:
-            self._audit(tool, profile, "error:internal", arguments)
+            call.outcome = "error:internal"
             raise
-        except BaseException:
-            self._audit(tool, profile, "cancelled", arguments)
-            raise
-        # after a call that may store tokens (login, import, refresh), look again
-        known = self.redactor.known() if stores_tokens else self.redactor.known(before)
-        self._audit(tool, profile, "ok", arguments, known)
-        return self.redact_model(result, known)
+        finally:
+            self._audit(tool, profile, call.outcome, arguments, call.secrets)
+
+    def run(self, tool: str, arguments: dict[str, Any], call: Callable[[], M], *, profile: str | None = None) -> M:
+        """Call, redact, audit. ``AuthError``/``LoginError`` become a redacted ``ToolError``.
+
+        ``arguments`` are the tool's arguments as the client sent them; the audit line holds them redacted
+        (``NEVER_LOGGED`` ones replaced). The result is redacted with every secret stored *after* the call,
+        so a token the call itself stored (a login, an import, a refresh) is covered too.
+        """
+        with self._boundary(tool, arguments, profile) as line:
+            result = call()
+            line.outcome = "ok"
+            return self.redact_model(result, line.secrets())
 
     async def arun(
-        self,
-        tool: str,
-        arguments: dict[str, Any],
-        call: Callable[[], Awaitable[R]],
-        *,
-        profile: str | None = None,
+        self, tool: str, arguments: dict[str, Any], call: Callable[[], Awaitable[R]], *, profile: str | None = None
     ) -> R:
-        """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted.
-
-        A cancelled call (``CancelledError`` and anything else that is not an ``Exception``) is
-        audited as ``cancelled`` before it propagates: every call leaves its line.
-        """
-        try:
+        """``run`` for async tools; a non-model result (an ``InputRequiredResult``) passes unredacted."""
+        with self._boundary(tool, arguments, profile) as line:
             result = await call()
-        except (AuthError, LoginError, ToolError) as err:
-            raise self._failed(tool, profile, arguments, err) from err
-        except Exception:
-            self._audit(tool, profile, "error:internal", arguments)
-            raise
-        except BaseException:
-            self._audit(tool, profile, "cancelled", arguments)
-            raise
-        known = self.redactor.known()
-        self._audit(tool, profile, "ok" if isinstance(result, BaseModel) else "input-required", arguments, known)
-        return self.redact_model(result, known) if isinstance(result, BaseModel) else result
+            if not isinstance(result, BaseModel):
+                line.outcome = "input-required"
+                return result
+            line.outcome = "ok"
+            return self.redact_model(result, line.secrets())
 
     def redact_model(self, result: M, known: list[str] | None = None) -> M:
         known = self.redactor.known() if known is None else known
@@ -198,6 +198,8 @@ class Guard:
 
 FREE_TEXT_ARGUMENTS: dict[str, frozenset[str]] = {"explain_auth_error": frozenset({"error_text"})}
 FREE_TEXT_PROMPT_ARGUMENTS: dict[str, frozenset[str]] = {"olares_auth_error": frozenset({"error_text"})}
+NEVER_LOGGED: dict[str, frozenset[str]] = {"login_submit_totp": frozenset({"code"})}
+"""Arguments whose values no audit line holds, by tool (a two-factor code is short-lived, but still the human's)."""
 
 
 class Unscreenable(Exception):
@@ -265,11 +267,7 @@ class ArgumentScreen:
             refusal = self._screen_tool_call(params, known)
             if refusal is not None:
                 return CallToolResult(content=[TextContent(type="text", text=refusal)], is_error=True)
-            screened = _SCREENED.set(known)  # Guard.run reuses them: one vault fingerprint per call
-            try:
-                return await call_next(ctx)
-            finally:
-                _SCREENED.reset(screened)
+            return await call_next(ctx)
         if params is not None and ctx.method in ("prompts/get", "resources/read"):
             refusal = self._screen_read(ctx.method, params)
             if refusal is not None:

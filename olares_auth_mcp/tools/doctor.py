@@ -13,10 +13,10 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from olares_auth_mcp.auth.doctor import DoctorOptions, SessionReach, run_doctor
+from olares_auth_mcp.tools._annotations import hints
 from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.deps import Deps
-from olares_auth_mcp.tools.profiles import hints
 
 __all__ = ["DoctorResult", "register_doctor_tool", "session_reach"]
 
@@ -89,9 +89,7 @@ def register_doctor_tool(mcp: MCPServer, guard: Guard, deps: Deps, options: Doct
             return DoctorResult.model_validate(report.to_json())
 
         def gated() -> DoctorResult:
-            return guard.run(
-                "auth_doctor", {"profile": profile, "live": live}, call, profile=profile, stores_tokens=live
-            )
+            return guard.run("auth_doctor", {"profile": profile, "live": live}, call, profile=profile)
 
         # file reads, a bounded olares-cli --version, maybe a bounded lock wait or the network: off the event loop
         return await anyio.to_thread.run_sync(gated)

@@ -1,49 +1,40 @@
 """Login tools: start_login, login_status, login_submit_totp, login_cancel.
 
-The login runs in a pty (``login``), parked at its password prompt. The human types the
-password on a one-time loopback page whose URL reaches them by URL-mode elicitation
+The login itself is ``LoginService``'s (``login.service``): it runs in a pty, parked at its
+password prompt, and the human types the password on a one-time loopback page. What is left
+here is MCP's part: getting the page's URL to the human by URL-mode elicitation
 (``ctx.elicit_url`` on 2025-11-25 connections, a hand-built ``InputRequiredResult`` on
-2026-07-28 ones) or, only when the client cannot elicit URLs, in the result for the agent to
-show: once the client has shown it, no result carries it. The message names the auth host the
-password goes to, which the Olares ID and the profile's own settings decide, never an argument.
-A start_login that is cancelled or fails ends its login and spends its page token. Form-mode
-elicitation is never used for a secret. Success is read from the
-process's exit and the store, never from anything the model says.
+2026-07-28 ones) or, when the client cannot elicit URLs, a page this server opens in the
+human's browser, or else the result for the agent to show: once the client has shown it, no
+result carries it. The message names the auth host the password goes to, which the Olares ID
+and the profile's own settings decide, never an argument. A start_login that is cancelled or
+fails ends its login. Form-mode elicitation is never used for a secret. Success is read from
+the process's exit and the store, never from anything the model says.
 """
 
 # No `from __future__ import annotations`: the SDK reads these signatures (Context, Annotated) at registration.
 
-import time
-from typing import Annotated, Literal
+from typing import Annotated
 
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequiredResult
 from pydantic import BaseModel, Field
 
-from olares_auth_mcp.auth.boundary import prepare_agent_login
-from olares_auth_mcp.auth.errors import AlreadyAuthenticated, ExpiryUnknown
-from olares_auth_mcp.auth.readiness import assess
 from olares_auth_mcp.auth.untrusted import clean
-from olares_auth_mcp.login import LoginSession, LoginState
-from olares_auth_mcp.login.errors import LoginNotFound
-from olares_auth_mcp.login.service import LoginService
+from olares_auth_mcp.login import LoginState
+from olares_auth_mcp.login.service import ALREADY_AUTHENTICATED, MAX_WAIT, Delivery, LoginService, LoginStatus
+from olares_auth_mcp.tools._annotations import hints
 from olares_auth_mcp.tools._confirm import local_browser
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.deps import Deps
-from olares_auth_mcp.tools.profiles import hints
 
 __all__ = ["LoginStatusResult", "register_login_tools"]
 
-PROMPT_TIMEOUT = 20.0  # how long start_login waits for the program to park at a prompt
-SETTLE_TIMEOUT = 30.0  # how long login_submit_totp waits for the verdict
 STATE_PREFIX = "login:"
-MAX_WAIT = 45  # login_status waits at most this long: common clients time a call out at 60 s
 COMPLETE_SINCE = "2025-11-25"  # notifications/elicitation/complete exists from here ...
 COMPLETE_UNTIL = "2026-07-28"  # ... until here (the 2026 era has no elicitation IDs)
-Delivery = Literal["elicitation", "browser", "result", "none"]
 
 
 class LoginStatusResult(BaseModel):
@@ -74,14 +65,17 @@ class LoginStatusResult(BaseModel):
     profile_status: str | None = Field(description="The profile's status in the store after the login ended")
 
 
-def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: str = "") -> str:
-    wait = f"call login_status(login_id={login_id!r}, wait_seconds={MAX_WAIT})"
+def _next_step(status: LoginStatus) -> str:
+    if status.state == ALREADY_AUTHENTICATED:
+        return "Nothing to do: proceed (auth_readiness confirms). " + str(status.error).splitlines()[-1]
+    wait = f"call login_status(login_id={status.login_id!r}, wait_seconds={MAX_WAIT})"
+    state = status.state
     if state is LoginState.AWAITING_PASSWORD:
         where = {
             "elicitation": "on the page the client opened",
             "browser": "on the page that was opened in the human's browser",
-        }.get(delivery, "on secret_entry_url (show it)")
-        goes = f" (it goes to {auth_host})" if auth_host else ""
+        }.get(status.delivery, "on secret_entry_url (show it)")
+        goes = f" (it goes to {status.auth_host})" if status.auth_host else ""
         return f"The human types the password {where}{goes} — never in chat. Then {wait}."
     if state is LoginState.AWAITING_TOTP:
         return (
@@ -102,122 +96,106 @@ def _next_step(state: LoginState, delivery: Delivery, login_id: str, auth_host: 
     return "The login ended without success; start a new one with start_login only if the human wants to."
 
 
-def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService) -> None:
-    manager = service.manager
+def _result(status: LoginStatus, next_step: str | None = None) -> LoginStatusResult:
+    return LoginStatusResult(
+        login_id=status.login_id,
+        olares_id=status.olares_id,
+        state=str(status.state),
+        prompt=status.prompt,
+        secret_entry_url=status.page_url,
+        url_delivery=status.delivery,
+        next_step=next_step or _next_step(status),
+        output=status.output,
+        exit_code=status.exit_code,
+        error=status.error,
+        profile_status=status.profile_status,
+    )
 
-    # Logins whose page URL went to the human by elicitation or a browser this server opened: the model never gets
-    # that URL (it does not need it).
-    elicited: set[str] = set()
-    opened: set[str] = set()
-    # Logins delivered by a 2025-11-25 URL elicitation whose end has not been announced yet.
-    to_complete: set[str] = set()
 
-    def view(session: LoginSession) -> LoginStatusResult:
-        snap = session.view()
-        url = None
-        delivery: Delivery = "none"
-        if snap.state.is_final:
-            service.registry.spend(session.login_id)
-            elicited.discard(session.login_id)
-            opened.discard(session.login_id)
-        elif session.login_id in elicited:
-            delivery = "elicitation"
-        elif session.login_id in opened:
-            delivery = "browser"
-        elif snap.state.is_awaiting and snap.state is not LoginState.AWAITING_INPUT:
-            url, delivery = service.registry.url_for(session.login_id), "result"
-        profile_status = None
-        if snap.state.is_final:
-            readiness = assess(deps.account.store.load(), deps.vault, target=session.olares_id, now=deps.clock())
-            profile_status = readiness.status
-        return LoginStatusResult(
-            login_id=session.login_id,
-            olares_id=session.olares_id,
-            state=str(snap.state),
-            prompt=snap.prompt or None,
-            secret_entry_url=url,
-            url_delivery=delivery,
-            next_step=_next_step(snap.state, delivery, session.login_id, session.auth_host),
-            output=session.output,
-            exit_code=session.exit_code,
-            error=snap.error,
-            profile_status=profile_status,
-        )
+def _client_name(ctx: Context) -> str:
+    """The host application as it names itself in initialize (shown on the page), cleaned."""
+    params = ctx.session.client_params
+    return clean(params.client_info.name, 80) if params is not None else ""
 
-    async def end(login_id: str) -> None:
-        """Cancel the login and spend its page token; runs to the end even when the call is being cancelled."""
-        with anyio.CancelScope(shield=True):
-            try:
-                await anyio.to_thread.run_sync(manager.cancel, login_id)
-            except LoginNotFound:
-                pass  # already forgotten: nothing left to stop
-            finally:
-                service.registry.spend(login_id)
-                elicited.discard(login_id)
-                opened.discard(login_id)
 
-    def url_capable(ctx: Context) -> bool:
-        caps = ctx.client_capabilities
-        return caps is not None and caps.elicitation is not None and caps.elicitation.url is not None
+def _url_capable(ctx: Context) -> bool:
+    caps = ctx.client_capabilities
+    return caps is not None and caps.elicitation is not None and caps.elicitation.url is not None
 
-    async def announce_end(ctx: Context, result: LoginStatusResult) -> LoginStatusResult:
-        """``notifications/elicitation/complete`` once, when a login delivered by URL elicitation has ended."""
-        login_id = result.login_id
-        final = result.state in ("succeeded", "failed", "cancelled", "expired")
-        if login_id is None or not final or login_id not in to_complete:
-            return result
-        to_complete.discard(login_id)
-        if COMPLETE_SINCE <= (ctx.protocol_version or "") < COMPLETE_UNTIL:
-            await ctx.session.send_elicit_complete(login_id, related_request_id=ctx.request_id)
-        return result
 
-    async def deliver(session: LoginSession, ctx: Context) -> LoginStatusResult | InputRequiredResult:
-        """Put the page in front of the human, the one place this is decided.
+class _Pages:
+    """Putting a login's page in front of the human, and telling the client when a page it showed is done."""
 
-        URL elicitation when the client takes it; else, when this server runs on the human's machine, the
-        page opened in their browser (the URL stays out of the result); else the URL in the result.
-        """
-        service.page_base_url()
-        url = service.registry.url_for(session.login_id)
-        if not url_capable(ctx):
-            opener = local_browser(deps)
-            if opener is not None and await anyio.to_thread.run_sync(opener.open, url):
-                opened.add(session.login_id)
-            return view(session)
-        message = (
-            f"Log in to Olares as {session.olares_id} — your password goes to {session.auth_host}. Open this page "
-            "on this computer and type the password there. It is sent straight to the login program; the "
-            "assistant never sees it."
-        )
-        elicited.add(session.login_id)  # from here on the URL is the client's to show the human, never the model's
-        if ctx.protocol_version == "2026-07-28":
-            params = ElicitRequestURLParams(message=message, url=url)
-            return InputRequiredResult(
-                input_requests={"secret_entry": ElicitRequest(params=params)},
-                request_state=STATE_PREFIX + session.login_id,
+    def __init__(self, deps: Deps, service: LoginService) -> None:
+        self.deps = deps
+        self.service = service
+        self.to_complete: set[str] = set()  # delivered by a 2025-11-25 URL elicitation; end not announced yet
+
+    async def deliver(self, ctx: Context, started: LoginStatus) -> LoginStatusResult | InputRequiredResult:
+        """The one place this is decided: URL elicitation when the client takes it; else, when this server runs on
+        the human's machine, the page opened in their browser (the URL stays out of the result); else the URL in
+        the result. A delivery that is cancelled or fails ends the login."""
+        login_id, url = str(started.login_id), str(started.page_url)
+        try:
+            if not _url_capable(ctx):
+                opener = local_browser(self.deps)
+                if opener is not None and await anyio.to_thread.run_sync(opener.open, url):
+                    self.service.delivered(login_id, "browser")
+                return _result(self.service.status_now(login_id))
+            self.service.delivered(login_id, "elicitation")  # from here the URL is the client's, never the model's
+            message = (
+                f"Log in to Olares as {started.olares_id} — your password goes to {started.auth_host}. Open this "
+                "page on this computer and type the password there. It is sent straight to the login program; the "
+                "assistant never sees it."
             )
-        timeout = deps.elicitation_timeout
-        action = "timeout"
-        with anyio.move_on_after(timeout):  # only the question is timed; ending a login is never cut short
-            action = (await ctx.elicit_url(message=message, url=url, elicitation_id=session.login_id)).action
-        if action == "accept":
-            to_complete.add(session.login_id)
-        return await after_consent(session.login_id, action, timeout)
+            if ctx.protocol_version == "2026-07-28":
+                request = ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))
+                return InputRequiredResult(
+                    input_requests={"secret_entry": request}, request_state=STATE_PREFIX + login_id
+                )
+            timeout, action = self.deps.elicitation_timeout, "timeout"
+            with anyio.move_on_after(timeout):  # only the question is timed; ending a login is never cut short
+                action = (await ctx.elicit_url(message=message, url=url, elicitation_id=login_id)).action
+            if action == "accept":
+                self.to_complete.add(login_id)
+            return await self.after_consent(login_id, action, timeout)
+        except BaseException:
+            await self.service.end(login_id)
+            raise
 
-    async def after_consent(login_id: str, action: str, timeout: float = 0.0) -> LoginStatusResult:
-        session = manager.get(login_id)
+    async def after_consent(self, login_id: str, action: str, timeout: float = 0.0) -> LoginStatusResult:
+        """The human's answer to the URL elicitation: opened (accept), or the login is cancelled."""
         if action == "accept":
-            elicited.add(login_id)
-            return view(session)
-        await end(login_id)
-        result = view(session)
+            self.service.delivered(login_id, "elicitation")
+            return _result(self.service.status_now(login_id))
+        ended = await self.service.cancel(login_id)
         if action == "timeout":
-            result.next_step = (
-                f"The human did not answer within {timeout:g} s; the login was cancelled. Nothing was changed."
-            )
+            why = f"The human did not answer within {timeout:g} s; the login was cancelled. Nothing was changed."
         else:
-            result.next_step = f"The human chose {action} instead of opening the login page; the login was cancelled."
-        return result
+            why = f"The human chose {action} instead of opening the login page; the login was cancelled."
+        return _result(ended, why)
+
+    async def finish(self, ctx: Context, status: LoginStatus) -> LoginStatusResult:
+        """The result; ``notifications/elicitation/complete`` once, when a login a URL elicitation showed has ended."""
+        login_id = status.login_id
+        if login_id in self.to_complete and isinstance(status.state, LoginState) and status.state.is_final:
+            self.to_complete.discard(login_id)
+            if COMPLETE_SINCE <= (ctx.protocol_version or "") < COMPLETE_UNTIL:
+                await ctx.session.send_elicit_complete(login_id, related_request_id=ctx.request_id)
+        return _result(status)
+
+
+def _consent_retry(ctx: Context) -> tuple[str, str] | None:
+    """On the 2026-07-28 retry that carries the human's answer to the URL elicitation: (login_id, action)."""
+    state = ctx.request_state or ""
+    if not state.startswith(STATE_PREFIX):
+        return None
+    answer = (ctx.input_responses or {}).get("secret_entry")
+    return state.removeprefix(STATE_PREFIX), answer.action if isinstance(answer, ElicitResult) else "cancel"
+
+
+def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService) -> None:
+    pages = _Pages(deps, service)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True))
     async def start_login(
@@ -234,51 +212,17 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         goes is decided by the Olares ID and the profile's own settings, never by an argument. Then poll
         login_status. A TOTP code may be relayed with login_submit_totp.
         """
-        arguments = {"olares_id": olares_id, "name": name, "no_switch": no_switch}
 
         async def call() -> LoginStatusResult | InputRequiredResult:
-            state = ctx.request_state or ""
-            if state.startswith(STATE_PREFIX):  # the 2026-07-28 retry carrying the human's answer
-                answer = (ctx.input_responses or {}).get("secret_entry")
-                action = answer.action if isinstance(answer, ElicitResult) else "cancel"
-                return await after_consent(state.removeprefix(STATE_PREFIX), action)
-            try:
-                plan = prepare_agent_login(deps.account, olares_id, name)
-            except (AlreadyAuthenticated, ExpiryUnknown) as err:
-                return LoginStatusResult(
-                    login_id=None,
-                    olares_id=olares_id,
-                    state="already_authenticated",
-                    prompt=None,
-                    secret_entry_url=None,
-                    url_delivery="none",
-                    next_step="Nothing to do: proceed (auth_readiness confirms). " + str(err).splitlines()[-1],
-                    output="",
-                    exit_code=None,
-                    error=str(err),
-                    profile_status="logged-in",
-                )
-            for older in manager.sessions():  # a new login for the same ID supersedes an abandoned one
-                if older.olares_id == plan.flags.olares_id and not older.state.is_final:
-                    await end(older.login_id)
-            argv = service.argv(plan.flags, no_switch=no_switch)
-            params = ctx.session.client_params  # the host application as it names itself (shown on the page)
-            session = manager.start(
-                argv,
-                service.child_env(),
-                plan.flags.olares_id,
-                auth_host=plan.destination_host,
-                client_name=clean(params.client_info.name, 80) if params is not None else "",
-            )
-            try:
-                await anyio.to_thread.run_sync(session.wait_for_prompt, PROMPT_TIMEOUT)
-                if session.state in (LoginState.AWAITING_PASSWORD, LoginState.AWAITING_TOTP):
-                    return await deliver(session, ctx)
-                return view(session)
-            except BaseException:  # cancelled (e.g. while the elicitation was pending) or failed: end the login
-                await end(session.login_id)
-                raise
+            retry = _consent_retry(ctx)
+            if retry is not None:
+                return await pages.after_consent(*retry)
+            started = await service.start(olares_id, name=name, no_switch=no_switch, client_name=_client_name(ctx))
+            if started.page_url is None:  # nothing for the human to type: nothing to deliver
+                return _result(started)
+            return await pages.deliver(ctx, started)
 
+        arguments = {"olares_id": olares_id, "name": name, "no_switch": no_switch}
         return await guard.arun("start_login", arguments, call, profile=olares_id)
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=False))
@@ -297,22 +241,8 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         """
 
         async def call() -> LoginStatusResult:
-            session = manager.get(login_id)
-            initial = session.state
-            started = time.monotonic()
-            while wait_seconds and not session.state.is_final:
-                current = session.state
-                if current != initial and current not in (LoginState.STARTING, LoginState.VERIFYING):
-                    break
-                left = wait_seconds - (time.monotonic() - started)
-                if left <= 0:
-                    break
-                await anyio.to_thread.run_sync(session.wait_for_change, min(1.0, left))
-                session = manager.get(login_id)  # get() also expires a session whose time is up
-                await ctx.report_progress(
-                    min(time.monotonic() - started, wait_seconds), wait_seconds, f"login {session.state}"
-                )
-            return await announce_end(ctx, view(manager.get(login_id)))
+            status = await service.status(login_id, wait=wait_seconds, progress=ctx.report_progress)
+            return await pages.finish(ctx, status)
 
         return await guard.arun("login_status", {"login_id": login_id, "wait_seconds": wait_seconds}, call)
 
@@ -328,24 +258,9 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         """
 
         async def call() -> LoginStatusResult:
-            session = manager.get(login_id)
-            if session.state is LoginState.AWAITING_PASSWORD:
-                raise ToolError(
-                    "Refused: the login is waiting for the password, which only the human types on the secret-entry "
-                    "page. Nothing was sent."
-                )
-            if session.state is not LoginState.AWAITING_TOTP:
-                raise ToolError(f"Refused: the login is {session.state}, not asking for a two-factor code.")
-            version = session.process.version
-            await anyio.to_thread.run_sync(session.process.send_totp, code)
-            await anyio.to_thread.run_sync(lambda: session.wait_for_change(SETTLE_TIMEOUT, since=version))
-            deadline = time.monotonic() + SETTLE_TIMEOUT
-            while session.state in (LoginState.VERIFYING, LoginState.STARTING) and time.monotonic() < deadline:
-                await anyio.to_thread.run_sync(session.wait_for_change, deadline - time.monotonic())
-            return await announce_end(ctx, view(session))
+            return await pages.finish(ctx, await service.submit_totp(login_id, code))
 
-        # the code never reaches the audit log: it is replaced before the guard sees the arguments
-        return await guard.arun("login_submit_totp", {"login_id": login_id, "code": "[code]"}, call)
+        return await guard.arun("login_submit_totp", {"login_id": login_id, "code": code}, call)  # code: never logged
 
     @mcp.tool(annotations=hints(read_only=False, destructive=False, idempotent=True, open_world=False))
     async def login_cancel(
@@ -354,7 +269,6 @@ def register_login_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Logi
         """Stop a login: the process ends and its secret-entry page stops working."""
 
         async def call() -> LoginStatusResult:
-            await end(login_id)
-            return await announce_end(ctx, view(manager.get(login_id)))
+            return await pages.finish(ctx, await service.cancel(login_id))
 
         return await guard.arun("login_cancel", {"login_id": login_id}, call)

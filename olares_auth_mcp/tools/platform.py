@@ -8,8 +8,8 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from olares_auth_mcp.prompts.platform import OperationCheck, check_app_operation
+from olares_auth_mcp.tools._annotations import hints
 from olares_auth_mcp.tools._guard import Guard
-from olares_auth_mcp.tools.profiles import hints
 
 __all__ = ["register_platform_tools"]
 

@@ -1,36 +1,33 @@
 """Profile tools: list, readiness gate, use, remove (human-confirmed), import (from env), whoami, explain.
 
-Each tool validates, makes one call into ``auth``, and shapes a pydantic result;
-``Guard.run`` does the rest (secret refusal, error mapping, redaction, audit).
+Each tool is its signature, one call into ``auth`` and the shaping of a pydantic result;
+``Guard.run`` does the rest (error mapping, redaction, audit), and ``Confirmations`` asks the
+human where a tool needs a yes.
 """
 
 # No `from __future__ import annotations` here: the SDK reads tool signatures (Context) at registration.
 
-from dataclasses import replace
 from typing import Annotated
 
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import InputRequiredResult, ToolAnnotations
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
-from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, prepare_agent_import, run_agent_import
+from olares_auth_mcp.auth.account import Account, LoginOutcome, WhoamiResult
+from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, AgentImport, prepare_agent_import, run_agent_import
 from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.commands import import_command, installed_cli
-from olares_auth_mcp.auth.errors import (
-    AuthError,
-    ManagedProfile,
-    ProfileNotFound,
-)
-from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
+from olares_auth_mcp.auth.config import Profile
+from olares_auth_mcp.auth.errors import ManagedProfile, ProfileNotFound
+from olares_auth_mcp.auth.profiles import ProfileRow, RemoveResult, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.readiness import ProfileListing, Readiness, gate, listing
 from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.login.confirm import Question
 from olares_auth_mcp.login.service import LoginService
-from olares_auth_mcp.tools._ask import ask_yes_no, can_ask_form
-from olares_auth_mcp.tools._confirm import BrowserConfirmations, Outcome, client_name
+from olares_auth_mcp.tools._annotations import hints
+from olares_auth_mcp.tools._confirm import Confirmations, Consent, client_name
 from olares_auth_mcp.tools._guard import Guard
 from olares_auth_mcp.tools.deps import Deps
 from olares_auth_mcp.tools.models import (
@@ -45,18 +42,11 @@ from olares_auth_mcp.tools.models import (
     WhoamiModel,
 )
 
-__all__ = ["hints", "register_profile_tools", "rows_json"]
+__all__ = ["register_profile_tools", "rows_json"]
 
 NETWORK_CONCURRENCY = 8
 """Tool calls that wait on a server at once; the others queue without holding a worker thread, so the
 default thread pool (local tools, the SDK's sync tools) always has room."""
-
-
-def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
-    """All four hints, always explicit: unset hints default to destructive and open-world."""
-    return ToolAnnotations(
-        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=open_world
-    )
 
 
 def _row_model(row: ProfileRow) -> ProfileRowModel:
@@ -78,6 +68,17 @@ def rows_json(deps: Deps) -> list[dict[str, object]]:
     return [_row_model(row).model_dump(mode="json") for row in profile_rows(config, deps.vault, now=deps.clock())]
 
 
+def _listing_model(found: ProfileListing) -> ProfileListResult:
+    return ProfileListResult(
+        profiles=[_row_model(row) for row in found.rows],
+        current=found.current,
+        table=render_table(found.rows),
+        token_backend=found.token_backend,
+        warnings=found.warnings,
+        hints=found.hints,
+    )
+
+
 def _readiness_model(readiness: Readiness) -> ReadinessResult:
     action = readiness.next_action
     return ReadinessResult(
@@ -93,67 +94,141 @@ def _readiness_model(readiness: Readiness) -> ReadinessResult:
     )
 
 
-def _browser_verdict(outcome: Outcome, what: str, tool: str) -> str | None:
-    """Plain words for a browser confirmation that did not say yes (None for a yes, or when none could be asked)."""
-    if outcome is Outcome.PENDING:
-        return (
-            f"{what} yet: the question is open in the human's browser and has no answer yet. Nothing was changed. "
-            f"Call {tool} again with the same arguments to keep waiting (no new page is opened)."
-        )
-    if outcome is Outcome.CANCELLED:
-        return f"{what}: the human chose cancel on the confirmation page. Nothing was changed."
-    if outcome is Outcome.EXPIRED:
-        return f"{what}: the confirmation page expired without an answer. Nothing was changed."
-    return None
+def _removal_target(account: Account, key: str) -> Profile:
+    """The profile ``key`` names, resolved once: the human is shown exactly this one, and exactly it is removed."""
+    target = account.store.load().find_profile(key)
+    if target is None:
+        raise ProfileNotFound(key)
+    if target.managed:
+        raise ManagedProfile("remove", target.olares_id, target.app_name)
+    return target
+
+
+def _removal_consent(ctx: Context, target: Profile, cli: str) -> Consent:
+    return Consent(
+        key=target.olares_id,
+        form_key="confirm_removal",
+        form=(
+            f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored "
+            "token from this computer? Logging in again will need the password."
+        ),
+        page=Question(
+            title="Remove an Olares profile?",
+            facts=(
+                f"Profile: {target.display_name}",
+                f"Olares ID: {target.olares_id}",
+                "Its stored token is deleted from this computer; logging in again will need the password.",
+            ),
+            confirm_label="Remove the profile",
+            asked_by=client_name(ctx),
+        ),
+        what="Not removed",
+        tool="profile_remove",
+        cannot_ask=(
+            "Not removed: this client cannot ask the human for confirmation and no browser could be opened "
+            "on this computer, and removing a profile needs it. The human can run it themselves: "
+            f"{cli} profile remove {target.olares_id}"
+        ),
+    )
+
+
+def _removal_model(result: RemoveResult) -> ProfileRemoveResult:
+    return ProfileRemoveResult(
+        removed=result.removed.display_name,
+        olares_id=result.removed.olares_id,
+        current=result.current or None,
+        remaining=result.remaining,
+        lines=result.lines(),
+    )
+
+
+def _import_consent(ctx: Context, plan: AgentImport, cli: str) -> Consent:
+    olares_id, env_name, host = plan.flags.olares_id, plan.env_name, plan.destination_host
+    return Consent(
+        key=olares_id,
+        form_key="confirm_import",
+        form=(
+            f"Import a sign-in for the new Olares profile {olares_id}? The refresh token in the server's "
+            f"{env_name} variable will be sent to {host}. Say yes only if you asked for this and that is your Olares."
+        ),
+        page=Question(
+            title="Import a sign-in for a new Olares profile?",
+            facts=(
+                f"Olares ID: {olares_id}",
+                f"The refresh token in the server's {env_name} variable is sent to {host}.",
+                "Confirm only if you asked for this and that is your Olares.",
+            ),
+            confirm_label="Import and send the token",
+            asked_by=client_name(ctx),
+        ),
+        what="Not imported",
+        tool="profile_import",
+        cannot_ask=(
+            f"Not imported: {olares_id} is not a profile yet, and importing it needs the human's confirmation, "
+            "which this client cannot ask for and no browser could be opened for. Nothing was sent. The human "
+            f"can run it themselves: {import_command(cli, olares_id, env_name)}"
+        ),
+        after=" Nothing was sent.",
+    )
+
+
+def _import_model(plan: AgentImport, outcome: LoginOutcome) -> ProfileImportResult:
+    return ProfileImportResult(
+        olares_id=plan.flags.olares_id,
+        profile=outcome.persisted.profile.display_name,
+        switched=outcome.persisted.switched,
+        previous_current=outcome.persisted.previous_current or None,
+        role=outcome.role or None,
+        lines=outcome.stdout,
+        warnings=outcome.stderr,
+    )
+
+
+def _whoami_model(result: WhoamiResult) -> WhoamiModel:
+    return WhoamiModel(
+        olares_id=result.olares_id,
+        name=result.name or None,
+        role=result.role,
+        role_label=str(result.to_json().get("roleLabel") or "(unknown)"),
+        source="server" if result.source == "server" else "cache",
+        refreshed_at=result.refreshed_at or None,
+        previous_role=result.previous_role or None,
+        changed=result.changed,
+        lines=result.table_lines(),
+    )
+
+
+def _explanation(error_text: str, cli: str) -> ErrorExplanation:
+    diagnosis = classify(error_text, cli=cli)
+    entry = diagnosis.entry
+    return ErrorExplanation(
+        kind=entry.kind,
+        summary=entry.summary,
+        must_login=entry.must_login,
+        transient=entry.transient,
+        fix=diagnosis.fix,
+        agent_action=entry.agent_action,
+        retry=diagnosis.retry,
+        olares_id=diagnosis.olares_id,
+    )
+
+
+class _Network:
+    """The limiter of network-bound calls, created on first use (inside the server's event loop)."""
+
+    def __init__(self) -> None:
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def __call__(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(NETWORK_CONCURRENCY)
+        return self._limiter
 
 
 def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: LoginService | None = None) -> None:
     account = deps.account
-    browser = BrowserConfirmations(deps, service) if service is not None else None
-
-    async def in_browser(ctx: Context, key: str, question: Question) -> Outcome:
-        return Outcome.UNAVAILABLE if browser is None else await browser.confirm(ctx, key, question)
-
-    async def human_confirms(
-        ctx: Context,
-        *,
-        key: str,
-        form_key: str,
-        form: str,
-        page: Question,
-        what: str,
-        tool: str,
-        cannot_ask: str,
-        after: str = "",
-    ) -> InputRequiredResult | None:
-        """Ask the human: by form elicitation where the client has it, else on a one-time page the server opens in
-        the human's browser. None when the human said yes; an ``InputRequiredResult`` to hand back (2026-07-28);
-        anything else raises a ``ToolError`` in plain words (``what``: "Not removed"; ``after`` is appended).
-
-        ``cannot_ask`` is the refusal when neither way exists; nothing an agent passes can answer for the human.
-        """
-        if can_ask_form(ctx):
-            answer = await ask_yes_no(ctx, form_key, form, timeout=deps.elicitation_timeout)
-            if isinstance(answer, InputRequiredResult):
-                return answer
-            if not answer.yes:
-                raise ToolError(answer.refusal(what) + after)
-            return None
-        verdict = await in_browser(ctx, key, page)
-        refusal = _browser_verdict(verdict, what, tool)
-        if refusal is not None:
-            raise ToolError(refusal + after)
-        if verdict is not Outcome.CONFIRMED:
-            raise ToolError(cannot_ask)
-        return None
-
-    limiters: list[anyio.CapacityLimiter] = []
-
-    def network() -> anyio.CapacityLimiter:
-        """The limiter of network-bound calls (created on first use, inside the server's event loop)."""
-        if not limiters:
-            limiters.append(anyio.CapacityLimiter(NETWORK_CONCURRENCY))
-        return limiters[0]
+    confirmations = Confirmations(deps, service)
+    network = _Network()
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
     async def profile_list(
@@ -167,29 +242,10 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         """
 
         def call() -> ProfileListResult:
-            warnings = []
-            if refresh_version:
-                try:
-                    account.refresh_version()
-                except AuthError as err:
-                    warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
-            config = account.store.snapshot()
-            rows = profile_rows(config, deps.vault, now=deps.clock())
-            warnings.extend(row.warning for row in rows if row.warning)
-            legacy = deps.paths.legacy_tokens_file.exists()
-            hints = sorted(environment_hints({str(row.status) for row in rows}, deps.vault, legacy))
-            current = config.current()
-            return ProfileListResult(
-                profiles=[_row_model(row) for row in rows],
-                current=current.display_name if current else None,
-                table=render_table(rows),
-                token_backend=deps.vault.backend,
-                warnings=warnings,
-                hints=hints,
-            )
+            return _listing_model(listing(account, refresh_version=refresh_version))
 
         def gated() -> ProfileListResult:
-            return guard.run("profile_list", {"refresh_version": refresh_version}, call, stores_tokens=refresh_version)
+            return guard.run("profile_list", {"refresh_version": refresh_version}, call)
 
         return await anyio.to_thread.run_sync(gated, limiter=network() if refresh_version else None)
 
@@ -207,19 +263,12 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         profile targets a profile by name or Olares ID without switching; live=true verifies with the server.
         """
 
-        def call() -> ReadinessResult:
-            cli = installed_cli(deps.env)
-            local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock(), cli=cli)
-            legacy = deps.paths.legacy_tokens_file.exists()
-            accounts = [local.olares_id] if local.olares_id else []
-            local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy, accounts))
-            if live and local.decision == "proceed":
-                local = assess_live(account, local, target=profile, clock=deps.clock, cli=cli)
-            return _readiness_model(local)
-
         def gated() -> ReadinessResult:
             return guard.run(
-                "auth_readiness", {"profile": profile, "live": live}, call, profile=profile, stores_tokens=live
+                "auth_readiness",
+                {"profile": profile, "live": live},
+                lambda: _readiness_model(gate(account, target=profile, live=live)),
+                profile=profile,
             )
 
         if live:  # network I/O: keep it off the event loop
@@ -241,7 +290,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 message=result.message,
             )
 
-        return guard.run("profile_use", {"profile": profile}, call, profile=profile, stores_tokens=False)
+        return guard.run("profile_use", {"profile": profile}, call, profile=profile)
 
     @mcp.tool(annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=False))
     async def profile_remove(
@@ -254,50 +303,15 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         """
 
         async def call() -> ProfileRemoveResult | InputRequiredResult:
-            target = account.store.load().find_profile(profile)  # resolved once; removed below by its Olares ID
-            if target is None:
-                raise ProfileNotFound(profile)
-            if target.managed:
-                raise ManagedProfile("remove", target.olares_id, target.app_name)
-            asked = await human_confirms(
-                ctx,
-                key=target.olares_id,
-                form_key="confirm_removal",
-                form=(
-                    f"Remove the Olares profile {target.display_name} ({target.olares_id}) and delete its stored "
-                    "token from this computer? Logging in again will need the password."
-                ),
-                page=Question(
-                    title="Remove an Olares profile?",
-                    facts=(
-                        f"Profile: {target.display_name}",
-                        f"Olares ID: {target.olares_id}",
-                        "Its stored token is deleted from this computer; logging in again will need the password.",
-                    ),
-                    confirm_label="Remove the profile",
-                    asked_by=client_name(ctx),
-                ),
-                what="Not removed",
-                tool="profile_remove",
-                cannot_ask=(
-                    "Not removed: this client cannot ask the human for confirmation and no browser could be opened "
-                    "on this computer, and removing a profile needs it. The human can run it themselves: "
-                    f"{installed_cli(deps.env)} profile remove {target.olares_id}"
-                ),
-            )
+            target = _removal_target(account, profile)
+            asked = await confirmations.human_confirms(ctx, _removal_consent(ctx, target, installed_cli(deps.env)))
             if asked is not None:
                 return asked
             olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
             result = await anyio.to_thread.run_sync(
                 lambda: remove_profile(account.store, deps.vault, olares_id, olares_id=olares_id)
             )
-            return ProfileRemoveResult(
-                removed=result.removed.display_name,
-                olares_id=result.removed.olares_id,
-                current=result.current or None,
-                remaining=result.remaining,
-                lines=result.lines(),
-            )
+            return _removal_model(result)
 
         return await guard.arun("profile_remove", {"profile": profile}, call, profile=profile)
 
@@ -326,51 +340,14 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
             plan = await anyio.to_thread.run_sync(
                 lambda: prepare_agent_import(account, olares_id, name, refresh_token_env)
             )
-            if plan.existing is None:
-                command = import_command(installed_cli(deps.env), plan.flags.olares_id, plan.env_name)
-                asked = await human_confirms(
-                    ctx,
-                    key=plan.flags.olares_id,
-                    form_key="confirm_import",
-                    form=(
-                        f"Import a sign-in for the new Olares profile {plan.flags.olares_id}? The refresh token in "
-                        f"the server's {plan.env_name} variable will be sent to {plan.destination_host}. Say yes "
-                        "only if you asked for this and that is your Olares."
-                    ),
-                    page=Question(
-                        title="Import a sign-in for a new Olares profile?",
-                        facts=(
-                            f"Olares ID: {plan.flags.olares_id}",
-                            f"The refresh token in the server's {plan.env_name} variable is sent to "
-                            f"{plan.destination_host}.",
-                            "Confirm only if you asked for this and that is your Olares.",
-                        ),
-                        confirm_label="Import and send the token",
-                        asked_by=client_name(ctx),
-                    ),
-                    what="Not imported",
-                    tool="profile_import",
-                    cannot_ask=(
-                        f"Not imported: {plan.flags.olares_id} is not a profile yet, and importing it needs the "
-                        "human's confirmation, which this client cannot ask for and no browser could be opened "
-                        f"for. Nothing was sent. The human can run it themselves: {command}"
-                    ),
-                    after=" Nothing was sent.",
-                )
+            if plan.existing is None:  # a new profile: the human confirms where the token goes
+                asked = await confirmations.human_confirms(ctx, _import_consent(ctx, plan, installed_cli(deps.env)))
                 if asked is not None:
                     return asked
             outcome = await anyio.to_thread.run_sync(
                 lambda: run_agent_import(account, plan, switch=switch), limiter=network()
             )
-            return ProfileImportResult(
-                olares_id=plan.flags.olares_id,
-                profile=outcome.persisted.profile.display_name,
-                switched=outcome.persisted.switched,
-                previous_current=outcome.persisted.previous_current or None,
-                role=outcome.role or None,
-                lines=outcome.stdout,
-                warnings=outcome.stderr,
-            )
+            return _import_model(plan, outcome)
 
         return await guard.arun("profile_import", arguments, call, profile=olares_id)
 
@@ -382,24 +359,8 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
 
         Goes through the refreshing transport: an expired access token is refreshed once, transparently.
         """
-
-        def call() -> WhoamiModel:
-            result = account.whoami(refresh=refresh)
-            data = result.to_json()
-            return WhoamiModel(
-                olares_id=result.olares_id,
-                name=result.name or None,
-                role=result.role,
-                role_label=str(data.get("roleLabel") or "(unknown)"),
-                source="server" if result.source == "server" else "cache",
-                refreshed_at=result.refreshed_at or None,
-                previous_role=result.previous_role or None,
-                changed=result.changed,
-                lines=result.table_lines(),
-            )
-
         return await anyio.to_thread.run_sync(
-            lambda: guard.run("whoami", {"refresh": refresh}, call),
+            lambda: guard.run("whoami", {"refresh": refresh}, lambda: _whoami_model(account.whoami(refresh=refresh))),
             limiter=network(),  # even without refresh: no cached role means a fetch
         )
 
@@ -411,19 +372,8 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
 
         must_login is true only for not-logged-in and invalidated grants; never retry auth errors in a loop.
         """
-
-        def call() -> ErrorExplanation:
-            diagnosis = classify(error_text, cli=installed_cli(deps.env))
-            entry = diagnosis.entry
-            return ErrorExplanation(
-                kind=entry.kind,
-                summary=entry.summary,
-                must_login=entry.must_login,
-                transient=entry.transient,
-                fix=diagnosis.fix,
-                agent_action=entry.agent_action,
-                retry=diagnosis.retry,
-                olares_id=diagnosis.olares_id,
-            )
-
-        return guard.run("explain_auth_error", {"error_text": error_text}, call, stores_tokens=False)
+        return guard.run(
+            "explain_auth_error",
+            {"error_text": error_text},
+            lambda: _explanation(error_text, installed_cli(deps.env)),
+        )

@@ -154,3 +154,21 @@ def test_the_readme_decisions_match_the_gate(store: ConfigStore, vault: BlobVaul
     ]
     for readiness in checks:
         assert readme[readiness.status] == readiness.decision, readiness.status
+
+
+def test_the_gate_answers_whole_from_one_call(paths, store: ConfigStore, vault: BlobVault) -> None:
+    """``gate``: the local verdict with that profile's environment hints, in one library call (the tool shapes it);
+    a stop is never taken to the server, even with live."""
+    from olares_auth_mcp.auth.account import Account
+    from olares_auth_mcp.auth.readiness import gate
+    from olares_auth_mcp.auth.wire import default_http_factory
+
+    store.mutate(lambda c: (c.upsert(Profile("alice@olares.com")), c.set_current("alice@olares.com")))
+    paths.legacy_tokens_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.legacy_tokens_file.write_text("{}")
+    account = Account(paths, vault, default_http_factory, lambda: NOW, {})
+    answer = gate(account)
+    assert (answer.decision, answer.status, answer.checked) == ("stop", "never", "local")
+    assert answer.next_action is not None and answer.next_action.command.startswith(f"{OURS} ")
+    assert len(answer.hints) == 1 and "tokens.json" in answer.hints[0]
+    assert gate(account, live=True) == answer

@@ -192,3 +192,27 @@ def test_manager_rejects_nonsense_limits():
     """Configuration errors are plain ValueErrors."""
     with pytest.raises(ValueError, match="max_sessions"):
         LoginManager(max_sessions=0)
+
+
+def test_every_ending_is_heard_once_before_anyone_sees_it(clock, fake_env, canary):
+    """on_final hears each login's end exactly once, whoever ended it; a reader who sees the final state can rely
+    on it having been heard (that is where the page link dies)."""
+    heard: list[str] = []
+    with LoginManager(clock=clock, sweep_interval=None, term_grace=1.0, on_final=heard.append) as manager:
+        succeeded = manager.start(fake_argv(), fake_env(), OLARES_ID)
+        cancelled = manager.start(fake_argv(), fake_env(), OLARES_ID)
+        for session in (succeeded, cancelled):
+            session.wait_for_prompt(10)
+        assert heard == []
+        manager.post_secret(succeeded.login_id, "password", canary)
+        assert manager.wait_settled(succeeded.login_id, 10).state is LoginState.SUCCEEDED
+        assert heard == [succeeded.login_id]
+        assert manager.cancel(cancelled.login_id) is LoginState.CANCELLED
+        assert heard == [succeeded.login_id, cancelled.login_id]
+        expired = manager.start(fake_argv("silent"), fake_env(), OLARES_ID)
+        clock.advance(301)
+        assert manager.get(expired.login_id).state is LoginState.EXPIRED
+        assert heard[-1] == expired.login_id
+        for session in (succeeded, cancelled, expired):  # ending an ended login again is not a second ending
+            manager.cancel(session.login_id)
+    assert sorted(heard) == sorted([succeeded.login_id, cancelled.login_id, expired.login_id])

@@ -1,4 +1,5 @@
-"""The login command line the server builds: values stay bound to their flags."""
+"""LoginService: the login command line (values stay bound to their flags), the child's environment, and the
+use cases' plain statuses (the page link dies when the login ends)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.login import LoginState
-from olares_auth_mcp.login.service import LoginService, flag_argv
+from olares_auth_mcp.login.service import CodeNotAsked, LoginService, flag_argv
+from tests.login.conftest import OLARES_ID, FakeClock, fake_argv
 
 
 def test_values_can_never_become_flags() -> None:
@@ -105,3 +109,48 @@ def test_the_operator_can_pass_more_names(tmp_path: Path) -> None:
     child = _service(tmp_path, env).child_env()
     assert child["FAKE_EXPECTED_INPUT"] == "x" and child["DBUS_SESSION_BUS_ADDRESS"] == "unix:path=/run/bus"
     assert "OPENAI_API_KEY" not in child
+
+
+@pytest.mark.anyio
+async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(tmp_path: Path, fake_env, canary) -> None:
+    """The link is spent at the login's final transition: here by the program's own exit and by expiry, with no
+    page request and no tool call in between."""
+    clock = FakeClock()
+    service = LoginService(env={}, home=tmp_path, data_dir=None, redact=lambda s: s, clock=clock)
+    try:
+        logins = [service.manager.start(fake_argv(), fake_env(), OLARES_ID) for _ in range(2)]
+        tokens = []
+        for session in logins:
+            assert session.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
+            status = service.status_now(session.login_id)  # serves the page: nobody else delivered it
+            assert status.delivery == "result" and status.page_url == service.page_url(session.login_id)
+            tokens.append(status.page_url.rsplit("/", 1)[1])
+            assert service.registry.lookup(tokens[-1]) == (200, session.login_id)
+        service.manager.post_secret(logins[0].login_id, "password", canary)
+        assert service.manager.wait_settled(logins[0].login_id, 10).state is LoginState.SUCCEEDED
+        clock.now += 301
+        ended = [service.status_now(session.login_id) for session in logins]
+    finally:
+        service.close()
+    assert [status.state for status in ended] == [LoginState.SUCCEEDED, LoginState.EXPIRED]
+    assert all(status.page_url is None and status.delivery == "none" for status in ended)
+    assert [service.registry.lookup(token) for token in tokens] == [(410, None), (410, None)]
+
+
+@pytest.mark.anyio
+async def test_a_page_delivered_elsewhere_leaves_the_status_and_a_code_is_refused_at_the_password_prompt(
+    tmp_path: Path, fake_env
+) -> None:
+    service = LoginService(env={}, home=tmp_path, data_dir=None, redact=lambda s: s)
+    try:
+        session = service.manager.start(fake_argv(), fake_env(), OLARES_ID)
+        session.wait_for_prompt(10)
+        service.delivered(session.login_id, "browser")
+        status = service.status_now(session.login_id)
+        with pytest.raises(CodeNotAsked, match="waiting for the password"):
+            await service.submit_totp(session.login_id, "123456")
+        after = service.status_now(session.login_id)
+    finally:
+        service.close()
+    assert (status.delivery, status.page_url) == ("browser", None)
+    assert after.state is LoginState.AWAITING_PASSWORD, "nothing was typed"

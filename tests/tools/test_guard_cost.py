@@ -1,4 +1,5 @@
-"""The argument screen and Guard.run fingerprint the vault once per tool call, not twice."""
+"""The cost of the boundary: the vault is fingerprinted once before a call (the screen) and once after it (the
+redaction, which must see a token the call itself stored), and a listing scans for loose key files once."""
 
 from __future__ import annotations
 
@@ -42,20 +43,37 @@ def _model() -> WhoamiModel:
     )
 
 
-async def test_a_screened_call_fingerprints_once(paths: Paths, vault: BlobVault) -> None:
+async def test_a_screened_call_fingerprints_once_before_and_once_after(paths: Paths, vault: BlobVault) -> None:
     vault.set(TokenRecord("alice@olares.com", access_token="stored-access-token-0001"))
     guard = CountingGuard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
     screen = ArgumentScreen(guard)
     ctx = SimpleNamespace(method="tools/call", params={"name": "profile_whoami", "arguments": {"refresh": False}})
 
     async def call_next(_ctx: object) -> WhoamiModel:
-        return guard.run("profile_whoami", {"refresh": False}, _model, stores_tokens=False)
+        return guard.run("profile_whoami", {"refresh": False}, _model)
 
     result = await screen(ctx, call_next)
     assert result.olares_id == "alice@olares.com"
-    assert guard.fingerprints == 1
-    guard.run("profile_whoami", {}, _model, stores_tokens=False)  # outside the screen: reads them itself
-    assert guard.fingerprints == 2
+    assert guard.fingerprints == 2, "the screen's look, and one look after the call (result and audit line share it)"
+    guard.run("profile_whoami", {}, _model)  # outside the screen: only the look after the call
+    assert guard.fingerprints == 3
+
+
+async def test_a_token_the_call_itself_stored_is_redacted_without_being_told(paths: Paths, vault: BlobVault) -> None:
+    """No flag declares which calls store tokens: every result is redacted with the secrets stored after it."""
+    from olares_auth_mcp.auth.config import ConfigStore, Profile
+
+    ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
+    guard = Guard(Deps(paths=paths, vault=vault, audit_path=paths.audit_log))
+    fresh = "fresh-refresh-token-0123456789"
+    guard.known_secrets()  # the secrets as they were before the call
+
+    def stores_then_echoes() -> WhoamiModel:
+        vault.set(TokenRecord("alice@olares.com", access_token="x", refresh_token=fresh))
+        return _model().model_copy(update={"lines": [f"stored {fresh}"]})
+
+    result = guard.run("whoami", {"refresh": True}, stores_then_echoes)
+    assert result.lines == ["stored [redacted]"]
 
 
 class CountingStore(EncryptedFileStore):
