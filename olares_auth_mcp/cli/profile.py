@@ -67,10 +67,7 @@ def cmd_list(ctx: CliContext, argv: list[str], out: TextIO = sys.stdout, err: Te
         if warning:
             say(warning, err)
     config = ctx.store.load()
-    rows = profile_rows(config, ctx.vault, now=ctx.clock())
-    for row in rows:
-        if row.warning:
-            say(row.warning, err)
+    rows = profile_rows(config, ctx.vault, now=ctx.clock())  # an unreadable token is "unknown", with no warning
     if args.output == "json":
         say_block(json.dumps([row_json(row) for row in rows], indent=2) + "\n", out)  # ASCII-escaped JSON
     else:

@@ -143,7 +143,7 @@ def test_empty_file_is_an_empty_config(store: ConfigStore, paths: Paths, content
     "content",
     [
         "{not json",
-        '{"profiles":[{"name":"x"}]}',
+        '{"profiles":[{"olaresId":"a@b.c","name":7}]}',
         '{"profiles":[{"olaresId":"a@b.c","whoamiRefreshedAt":1.5}]}',
         '{"profiles":[{"olaresId":"a@b.c","insecureSkipVerify":"yes"}]}',
         '{"profiles":{"olaresId":"a@b.c"}}',
