@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -96,26 +97,38 @@ def _escape_html(text: str) -> str:
     return _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, literals: list[str], tag: str) -> Any:
     if isinstance(value, Pairs):
         out: dict[str, Any] = {}
         for key, item in value:
             out.pop(key, None)  # last duplicate wins, at its own position
-            out[key] = _plain(item)
+            out[key] = _plain(item, literals, tag)
         return out
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_plain(item, literals, tag) for item in value]
+    if isinstance(value, GoFloat):  # written back as it was read: 1e5 stays 1e5, 1e999 never becomes Infinity
+        literals.append(value.text)
+        return f"\0{tag}{len(literals) - 1}\0"
     return value
+
+
+def _dumps(value: Any, **options: Any) -> str:
+    literals: list[str] = []
+    tag = os.urandom(8).hex()  # a document cannot forge a placeholder it cannot predict
+    text = json.dumps(_plain(value, literals, tag), ensure_ascii=False, **options)
+    if literals:
+        text = re.sub(f'"\\\\u0000{tag}([0-9]+)\\\\u0000"', lambda m: literals[int(m.group(1))], text)
+    return _escape_html(text)
 
 
 def dumps_indent(value: Any) -> str:
     """``json.MarshalIndent(v, "", "  ")``: two-space indent, no trailing newline."""
-    return _escape_html(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+    return _dumps(value, indent=2)
 
 
 def dumps_compact(value: Any) -> str:
     """``json.Marshal(v)``: no spaces."""
-    return _escape_html(json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False))
+    return _dumps(value, separators=(",", ":"))
 
 
 class _NotGo(Exception):
