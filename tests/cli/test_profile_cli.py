@@ -109,6 +109,10 @@ def test_tampered_blob_lists_unknown_without_a_warning(seeded: Paths) -> None:
         assert result.returncode == 0
         assert "unknown" in result.stdout
         assert result.stderr == ""
+    refreshed = run(seeded, "list", "--refresh-version")  # the one warning olares-cli's list does print
+    assert refreshed.returncode == 0 and "unknown" in refreshed.stdout
+    assert refreshed.stderr.count("\n") == 1
+    assert refreshed.stderr.startswith("warning: could not refresh backend version for the current profile: ")
 
 
 def test_use_and_use_dash(seeded: Paths) -> None:
