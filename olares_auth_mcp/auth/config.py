@@ -5,6 +5,10 @@ omitempty, Go's HTML escaping, no trailing newline, written 0600 through a
 temp file and a rename. One deliberate difference: keys we do not know (from a
 newer olares-cli) are kept, after the known ones, where olares-cli drops them.
 
+Reading is Go's ``json.Unmarshal`` (``gojson``): a bad file is ``parse <path>: `` and Go's
+own message, word for word. A profile without ``olaresId`` is not an error: it is kept, listed
+as ``unknown`` and written back with ``"olaresId": ""``, as olares-cli does.
+
 Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
 ``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
 write without the lock (beclab/Olares `cli/pkg/cliconfig/lock.go`); its cache writers take the same lock.

@@ -33,7 +33,15 @@ from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
 if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
 
-__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints", "loose_key_hints"]
+__all__ = [
+    "NO_OLARES_ID",
+    "NextAction",
+    "Readiness",
+    "assess",
+    "assess_live",
+    "environment_hints",
+    "loose_key_hints",
+]
 
 Decision = Literal["proceed", "stop"]
 
