@@ -32,7 +32,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from json.scanner import make_scanner
+from typing import Any, Final, cast
 
 __all__ = [
     "END_OF_INPUT",
@@ -68,7 +69,7 @@ _HTML_ESCAPES: Final = {
 _HTML_RE: Final = re.compile("[<>&\u2028\u2029]")
 _SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 # A string (unrolled, so linear) or one bracket: strings are skipped whole, brackets are counted.
-_STRUCTURE_BYTES: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 class GoJSONError(ValueError):
@@ -160,26 +161,59 @@ def _fix_string(value: Any) -> Any:
     return value
 
 
-def _too_deep(data: bytes, max_depth: int) -> bool:
-    """Whether brackets nest deeper than ``max_depth``, in one linear pass without parsing (strings skipped)."""
+def _may_be_too_deep(data: bytes, max_depth: int) -> bool:
+    """False when brackets certainly nest no deeper than ``max_depth``; True when they may (the scanner decides).
+
+    Without parsing and at C speed: strings are dropped, everything but brackets too, then innermost
+    ``[]``/``{}`` pairs deleted pass by pass (one pass per level, at most ``max_depth`` passes).
+    """
     if data.count(b"[") + data.count(b"{") <= max_depth:
         return False  # the common case: too few brackets to nest that deep at all
-    depth = 0
-    for match in _STRUCTURE_BYTES.finditer(data):
-        token = match.group()
-        if len(token) != 1:
-            continue  # a whole string
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > max_depth:
-                return True
-        else:
-            depth -= 1
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escapes gone, every quote opens or closes
+    brackets = b"".join(unescaped.split(b'"')[0::2]).translate(None, _NOT_BRACKETS)  # outside strings only
+    passes = 0
+    while brackets and passes + len(brackets) > max_depth:
+        before = len(brackets)
+        # "\0" keeps pairs made adjacent by this pass's own deletions for the next pass: one level each
+        brackets = brackets.replace(b"[]", b"\0").replace(b"{}", b"\0").replace(b"\0", b"")
+        passes += 1
+        if len(brackets) == before or passes > max_depth:
+            return True
     return False
 
 
 # Go's scanner (encoding/json/scanner.go), for the message of the first bad byte.
 _WS: Final = re.compile(rb"[ \t\r\n]*")
+# Runs of elements and members that are valid whatever follows them, skipped in one match (C speed):
+# a scalar and its comma. Possessive and atomic, so the regex engine keeps no backtracking state (linear,
+# and fast); a number is taken whole. An element these cannot take is scanned byte by byte.
+_STRING: Final = rb'"[^"\\\x00-\x1f]*+(?>\\(?>["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*+)*+"'
+_SCALAR: Final = (
+    rb"(?>" + _STRING + rb"|-?+(?>0|[1-9][0-9]*+)(?>\.[0-9]++)?+(?>[eE][+-]?+[0-9]++)?+(?![0-9.eE])|true|false|null)"
+)
+_RUN_DEPTH: Final = 3  # containers this deep inside an element or member are still taken by a run
+
+
+def _value_pattern(depth: int) -> bytes:
+    """A valid value nesting at most ``depth`` containers, or nothing (possessive: no backtracking state)."""
+    if depth == 0:
+        return _SCALAR
+    inner, ws = _value_pattern(depth - 1), rb"[ \t\r\n]*+"
+    array = rb"\[" + ws + rb"(?>" + inner + ws + rb"(?>," + ws + rb"(?!\])|(?=\])))*+\]"
+    member = _STRING + ws + rb":" + ws + inner + ws
+    obj = rb"\{" + ws + rb"(?>" + member + rb"(?>," + ws + rb"(?!\})|(?=\})))*+\}"
+    return rb"(?>" + _SCALAR + rb"|" + array + rb"|" + obj + rb")"
+
+
+def _runs(depth: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(elements, members) each followed by a comma, with values nesting at most ``depth`` containers."""
+    value, ws = _value_pattern(depth), rb"[ \t\r\n]*+"
+    elements = re.compile(rb"(?>" + ws + value + ws + rb",)*+")
+    members = re.compile(rb"(?>" + ws + _STRING + ws + rb":" + ws + value + ws + rb",)*+")
+    return elements, members
+
+
+_RUNS: Final = [_runs(depth) for depth in range(_RUN_DEPTH + 1)]
 _STRING_RUN: Final = re.compile(rb'[^"\\\x00-\x1f]*')
 _DIGIT_RUN: Final = re.compile(rb"[0-9]*")
 _ESCAPES: Final = frozenset(b'"\\/bfnrt')
@@ -211,14 +245,14 @@ class _Syntax(Exception):
         self.message = message
 
 
-def syntax_error(data: bytes, max_depth: int = MAX_DEPTH) -> str | None:
+def syntax_error(data: bytes, max_depth: int = MAX_DEPTH, *, invalid: bool = False) -> str | None:
     """What Go's ``checkValid`` says about ``data`` (None: valid), with nesting limited to ``max_depth``.
 
     As Go, the end of the input is fed to the scanner as a space: ``tru`` is
     ``invalid character ' ' in literal true (expecting 'e')``, ``"abc`` is ``unexpected end of JSON input``.
     """
     try:
-        _Scanner(data, max_depth).run()
+        _Scanner(data, max_depth, invalid=invalid).run()
     except _Syntax as err:
         return err.message
     return None
@@ -230,13 +264,37 @@ def _run_end(pattern: re.Pattern[bytes], data: bytes, i: int) -> int:
 
 
 class _Scanner:
-    """Go's scanner states (encoding/json/scanner.go), iterative, with runs of plain bytes taken by regex."""
+    """Go's scanner states (encoding/json/scanner.go), iterative.
 
-    def __init__(self, data: bytes, max_depth: int) -> None:
+    Linear and fast enough for a 4 MiB file: runs of plain bytes and of scalar elements are taken by
+    regex, and a container Python's own (C) scanner reads whole is skipped at once when it cannot nest
+    past ``max_depth``; only the path down to the first error is walked byte by byte.
+    """
+
+    def __init__(self, data: bytes, max_depth: int, *, invalid: bool = False) -> None:
+        self.invalid = invalid  # the caller's parser already failed on the whole document
         self.data = data
         self.n = len(data)
         self.max_depth = max_depth
         self.stack: list[str] = []  # "K" after a key, "V" after a member's value, "A" in an array
+        self.text = data.decode("latin-1")  # one character per byte: positions are byte offsets
+        decoder = json.JSONDecoder(parse_constant=_reject_constant)
+        self.scan_once: Callable[[str, int], tuple[Any, int]] = make_scanner(cast(Any, decoder))
+
+    def runs(self) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+        """The run patterns whose containers still fit under ``max_depth`` at this level."""
+        return _RUNS[max(0, min(_RUN_DEPTH, self.max_depth - len(self.stack)))]
+
+    def whole(self, i: int) -> int | None:
+        """The end of the valid container at ``i`` if it can be skipped (no deeper than allowed), else None."""
+        try:
+            _, end = self.scan_once(self.text, i)
+        except (StopIteration, ValueError, _NotGo, RecursionError):
+            return None
+        span = self.data[i:end]
+        if len(self.stack) + span.count(b"[") + span.count(b"{") > self.max_depth:
+            return None  # maybe too deep (brackets in strings count too): walk it
+        return int(end)
 
     def at(self, i: int) -> int:
         return self.data[i] if i < self.n else 0x20  # Go's eof() steps the scanner with a space
@@ -324,6 +382,9 @@ class _Scanner:
             raise _Syntax(END_OF_INPUT)
         c = self.data[i]
         if c in (0x7B, 0x5B):
+            end = None if self.invalid and not self.stack else self.whole(i)
+            if end is not None:
+                return end
             self.push(i, "K" if c == 0x7B else "A")
             i = self.ws(i + 1)
             if i < self.n and self.data[i] == c + 2:  # '}' or ']'
@@ -356,9 +417,9 @@ class _Scanner:
                 return i + 1
             if state == "V" and c == 0x2C:
                 self.stack[-1] = "K"
-                i = self.key(i + 1)
+                i = self.key(_run_end(self.runs()[1], self.data, i + 1))
             elif state == "A" and c == 0x2C:
-                return i + 1
+                return _run_end(self.runs()[0], self.data, i + 1)
             elif c == (0x7D if state == "V" else 0x5D):
                 self.stack.pop()
                 i += 1
@@ -379,22 +440,22 @@ def loads(text: str | bytes) -> Any:
         GoJSONError: Go's message for invalid JSON, or nesting deeper than ``MAX_DEPTH``.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    if not _too_deep(data, MAX_DEPTH):
-        try:
-            value = json.loads(
-                data.decode("utf-8", "olares-go-replace"),  # never Python's BOM and UTF-16/32 sniffing
-                object_pairs_hook=Pairs,
-                parse_float=GoFloat,
-                parse_constant=_reject_constant,
-            )
-        except (json.JSONDecodeError, _NotGo, RecursionError):
-            pass
-        else:
-            return _fix_string(value)
-    message = syntax_error(data)
-    if message is None:  # cannot happen (Python's JSON is Go's); still never a crash
-        message = "invalid JSON"
-    raise GoJSONError(message)
+    checked = _may_be_too_deep(data, MAX_DEPTH)
+    if checked:  # Python's parser is never handed what might nest past MAX_DEPTH
+        message = syntax_error(data)
+        if message is not None:
+            raise GoJSONError(message)
+    try:
+        value = json.loads(
+            data.decode("utf-8", "olares-go-replace"),  # never Python's BOM and UTF-16/32 sniffing
+            object_pairs_hook=Pairs,
+            parse_float=GoFloat,
+            parse_constant=_reject_constant,
+        )
+    except (json.JSONDecodeError, _NotGo, RecursionError):
+        message = None if checked else syntax_error(data, invalid=True)
+        raise GoJSONError(message or "invalid JSON") from None  # None: cannot happen (Python's JSON is Go's)
+    return _fix_string(value)
 
 
 def kind(value: Any) -> str:

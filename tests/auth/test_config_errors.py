@@ -52,6 +52,15 @@ SYNTAX = [
     (b"\\{}", "invalid character '\\\\' looking for beginning of value"),
     (b'"x', "unexpected end of JSON input"),
     (b"[" * 65 + b"]" * 65, "invalid character '[' exceeded max depth"),  # ours: 64 deep, Go's words
+    # after long runs of valid elements and members (skipped fast), the first bad byte is still the one named
+    (
+        b'{"x":[' + b'{"a":[1,{"b":"]"}]},' * 3000 + b'{"a":[1,{"b":2,}]}]}',
+        "invalid character '}' looking for beginning of object key string",
+    ),
+    (b'{"x":[' + b"1, " * 3000 + b"1.e5]}", "invalid character 'e' after decimal point in numeric literal"),
+    (b'{"x":{' + b'"k": "v", ' * 3000 + b'"k" "v"}}', "invalid character '\"' after object key"),
+    (b"[" + b"[1]," * 3000 + b"[" * 64 + b"]" * 64 + b"]", "invalid character '[' exceeded max depth"),
+    (b"[" * 62 + b"[[1],[[2]]]" + b"]" * 62, "invalid character '[' exceeded max depth"),
 ]
 
 TYPES = [
