@@ -160,3 +160,15 @@ def test_doctor_reports_it_and_carries_on(store: ConfigStore, vault: BlobVault, 
     tokens = {f.check: f for f in report.findings if f.check.startswith("token")}
     assert tokens["token:a@x.y"].status == "ok"
     assert tokens["token:"].status == "fail" and "olaresID is required" in tokens["token:"].detail
+    assert tokens["token:"].fix is not None and "<your Olares ID>" in tokens["token:"].fix  # never `--olares-id ''`
+
+
+def test_live_doctor_on_it_contacts_nothing_and_asks_for_the_olares_id(
+    store: ConfigStore, vault: BlobVault, paths: Paths
+) -> None:
+    _write(paths, '{"profiles":[{"name":"ghost"}]}')
+    account = Account(paths, vault, default_http_factory, time.time, {"PATH": ""})
+    report = run_doctor(account, live=True, audience="agent")
+    profile = next(f for f in report.findings if f.check == "live.profile")
+    assert profile.status == "fail" and profile.fix is not None
+    assert "ask the human for their Olares ID" in profile.fix
