@@ -68,7 +68,7 @@ _HTML_ESCAPES: Final = {
 }
 _HTML_RE: Final = re.compile("[<>&\u2028\u2029]")
 _SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
-# A string (unrolled, so linear) or one bracket: strings are skipped whole, brackets are counted.
+# Every byte but the four brackets, for bytes.translate in the depth pre-check.
 _NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -250,6 +250,7 @@ def syntax_error(data: bytes, max_depth: int = MAX_DEPTH, *, invalid: bool = Fal
 
     As Go, the end of the input is fed to the scanner as a space: ``tru`` is
     ``invalid character ' ' in literal true (expecting 'e')``, ``"abc`` is ``unexpected end of JSON input``.
+    ``invalid``: the caller's parser already failed on the whole of ``data`` (so it is not re-tried whole).
     """
     try:
         _Scanner(data, max_depth, invalid=invalid).run()
@@ -459,7 +460,7 @@ def loads(text: str | bytes) -> Any:
 
 
 def kind(value: Any) -> str:
-    """The ``<what>`` of Go's ``UnmarshalTypeError`` for a decoded value (numbers: see ``number_kind``)."""
+    """The ``<what>`` of Go's ``UnmarshalTypeError`` for a decoded value (an int64 field says ``number <literal>``)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
