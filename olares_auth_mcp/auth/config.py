@@ -5,6 +5,10 @@ omitempty, Go's HTML escaping, no trailing newline, written 0600 through a
 temp file and a rename. One deliberate difference: keys we do not know (from a
 newer olares-cli) are kept, after the known ones, where olares-cli drops them.
 
+Reading is Go's ``json.Unmarshal`` (``gojson``): a bad file is ``parse <path>: `` and Go's
+own message, word for word. A profile without ``olaresId`` is not an error: it is kept, listed
+as ``unknown`` and written back with ``"olaresId": ""``, as olares-cli does.
+
 Every mutation goes through ``ConfigStore.mutate``: exclusive flock on
 ``locks/config.lock``, re-read, change, save. olares-cli's own profile verbs
 write without the lock (beclab/Olares `cli/pkg/cliconfig/lock.go`); its cache writers take the same lock.
@@ -35,9 +39,11 @@ from olares_auth_mcp.auth.gojson import (
     as_bool,
     as_int64,
     as_string,
+    as_string_list,
     decode_fields,
     dumps_indent,
     loads,
+    type_error,
 )
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
@@ -47,12 +53,35 @@ __all__ = ["MAX_CONFIG_BYTES", "Config", "ConfigStore", "Profile"]
 
 T = TypeVar("T")
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
+# Go's error path to each nested struct: the JSON field names from the document root.
+_PROFILE_PATH: Final = ("profiles",)
+_CLUSTER_PATH: Final = ("profiles", "clusterContext")
 
 
-def _as_object(value: Any, field_name: str) -> Pairs | None:
-    if value is None or isinstance(value, Pairs):
-        return value
-    raise GoJSONError(f"json: cannot unmarshal {type(value).__name__} into Go struct field {field_name} of type object")
+_CLUSTER_FIELDS: dict[str, Callable[[Any, str], Any]] = {
+    "username": as_string,
+    "globalrole": as_string,
+    "email": as_string,
+    "workspaces": as_string_list,
+    "systemNamespaces": as_string_list,
+    "grantedClusters": as_string_list,
+    "clusterRole": as_string,
+}
+
+
+def _as_cluster_context(value: Any, field_name: str) -> Pairs | None:
+    """``*ClusterContextCache``: Go's types and key matching, then its bytes (struct order, omitempty).
+
+    ``{}`` stays ``{}`` (a non-nil pointer is never omitted); keys we do not know are kept after the rest.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Pairs):
+        raise type_error(value, "cliconfig.ClusterContextCache", field_name)
+    known, unknown = decode_fields(value, _CLUSTER_FIELDS, struct="ClusterContextCache", path=_CLUSTER_PATH)
+    out = Pairs((key, known[key]) for key in _CLUSTER_FIELDS if known.get(key))
+    out.extend(unknown)
+    return out
 
 
 _PROFILE_FIELDS: dict[str, Callable[[Any, str], Any]] = {
@@ -64,7 +93,7 @@ _PROFILE_FIELDS: dict[str, Callable[[Any, str], Any]] = {
     "insecureSkipVerify": as_bool,
     "ownerRole": as_string,
     "whoamiRefreshedAt": as_int64,
-    "clusterContext": _as_object,
+    "clusterContext": _as_cluster_context,
     "clusterContextRefreshedAt": as_int64,
     "backendVersion": as_string,
     "backendVersionRefreshedAt": as_int64,
@@ -91,7 +120,12 @@ _ATTR = {
 
 @dataclass
 class Profile:
-    """One profile: an Olares ID and its settings and caches. No token material."""
+    """One profile: an Olares ID and its settings and caches. No token material.
+
+    ``olares_id`` is ``""`` for an entry written without one (or ``null`` in the list):
+    olares-cli lists it (status ``unknown``) and keeps it, and so do we; such a profile
+    is never found by an Olares ID and never maps to a token file.
+    """
 
     olares_id: str
     name: str = ""
@@ -114,6 +148,10 @@ class Profile:
         """The alias when set, else the Olares ID: what the pointers and the NAME column hold."""
         return self.name or self.olares_id
 
+    @property
+    def has_olares_id(self) -> bool:
+        return self.olares_id != ""
+
     def refers_to(self, pointer: str) -> bool:
         return pointer != "" and pointer in (self.name, self.olares_id)
 
@@ -128,29 +166,34 @@ class Profile:
         out = Pairs()
         for key, attr in _ATTR.items():
             value = getattr(self, attr)
-            if key == "olaresId" or value:  # olaresId is the only field without omitempty
+            # olaresId is the only field without omitempty; a pointer (clusterContext) is omitted only when nil
+            if key == "olaresId" or value or (key == "clusterContext" and value is not None):
                 out.append((key, value))
         out.extend(self.extra)
         return out
 
     @classmethod
-    def from_obj(cls, obj: Pairs, index: int) -> Profile:
-        known, unknown = decode_fields(obj, _PROFILE_FIELDS, struct="ProfileConfig")
-        if not known.get("olaresId"):
-            raise GoJSONError(f"profile #{index + 1} has no olaresId")
+    def from_obj(cls, obj: Pairs) -> Profile:
+        """One ``profiles`` entry; a missing or empty ``olaresId`` is ``""``, as in Go."""
+        known, unknown = decode_fields(obj, _PROFILE_FIELDS, struct="ProfileConfig", path=_PROFILE_PATH)
+        known.setdefault("olaresId", "")
         return cls(**{_ATTR[k]: v for k, v in known.items()}, extra=unknown)
 
 
 def _as_profiles(value: Any, field_name: str) -> list[Profile]:
+    """``[]ProfileConfig``: a ``null`` entry is a zero profile (no Olares ID), as Go decodes it."""
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise GoJSONError(f"json: cannot unmarshal non-array into Go struct field {field_name} of type []ProfileConfig")
+    if not isinstance(value, list) or isinstance(value, Pairs):  # a decoded object is a list of pairs
+        raise type_error(value, "[]cliconfig.ProfileConfig", field_name)
     profiles = []
-    for index, item in enumerate(value):
-        if not isinstance(item, Pairs):
-            raise GoJSONError(f"profile #{index + 1} is not an object")
-        profiles.append(Profile.from_obj(item, index))
+    for item in value:
+        if item is None:
+            profiles.append(Profile(olares_id=""))
+        elif isinstance(item, Pairs):
+            profiles.append(Profile.from_obj(item))
+        else:
+            raise type_error(item, "cliconfig.ProfileConfig", field_name)
     return profiles
 
 
@@ -178,13 +221,19 @@ class Config:
         older tool may have. In such a config an Olares ID always resolves to the profile that *is*
         that ID, so a shadowing alias can never steer a lookup, the gate, whoami, ``profile use``
         or a removal to the wrong profile. The current/previous pointers resolve the same way.
+        An empty key names nothing (olares-cli's ``FindProfile("")`` is nil too).
         """
+        if key == "":
+            return None
         by_id = self.find_by_olares_id(key)
         if by_id is not None:
             return by_id
         return next((p for p in self.profiles if p.name == key), None)
 
     def find_by_olares_id(self, olares_id: str) -> Profile | None:
+        """olares-cli ``FindByOlaresID``: never a profile without an Olares ID (``""`` finds nothing)."""
+        if olares_id == "":
+            return None
         return next((p for p in self.profiles if p.olares_id == olares_id), None)
 
     def current(self) -> Profile | None:
@@ -211,6 +260,8 @@ class Config:
             file_name = safe_file_name(profile.olares_id)
             folded = file_name.casefold()  # macOS file systems ignore case: Alice@… and alice@… share a file
             for other in others:
+                if not other.has_olares_id:
+                    continue  # no Olares ID, no token file: nothing to collide with
                 if other.name == profile.olares_id:
                     raise ProfileConflict(
                         f"olaresId {ascii_quote(profile.olares_id)} is already the name of profile "
@@ -274,6 +325,11 @@ class Config:
         target = self.find_profile(key)
         if target is None:
             raise ProfileNotFound(key)
+        return self.drop(target)
+
+    def drop(self, target: Profile) -> Profile:
+        """Remove exactly ``target`` (one of ``profiles``, found by identity, so also a profile
+        without an Olares ID) and repair the pointers as olares-cli ``Remove`` does."""
         removed = self.profiles.pop(next(i for i, p in enumerate(self.profiles) if p is target))
         if removed.refers_to(self.previous_profile):
             self.previous_profile = ""
@@ -311,7 +367,7 @@ class Config:
         if obj is None:
             return cls()
         if not isinstance(obj, Pairs):
-            raise GoJSONError("json: cannot unmarshal non-object into Go value of type cliconfig.MultiProfileConfig")
+            raise type_error(obj, "cliconfig.MultiProfileConfig")
         known, unknown = decode_fields(obj, _CONFIG_FIELDS, struct="MultiProfileConfig")
         return cls(
             current_profile=known.get("currentProfile", ""),

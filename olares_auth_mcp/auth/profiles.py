@@ -79,7 +79,13 @@ __all__ = [
 
 
 def lookup_record(vault: TokenVault, olares_id: str) -> tuple[TokenRecord | None, VaultError | None]:
-    """The stored record, or (None, None) when absent, or (None, error) when unreadable."""
+    """The stored record, or (None, None) when absent, or (None, error) when unreadable.
+
+    No Olares ID (a profile written without one) is olares-cli's ``olaresID is required``: unreadable,
+    and the vault is never asked.
+    """
+    if olares_id == "":
+        return None, VaultError("olaresID is required")
     try:
         return vault.get(olares_id), None
     except TokenNotFound:
@@ -90,7 +96,11 @@ def lookup_record(vault: TokenVault, olares_id: str) -> tuple[TokenRecord | None
 
 @dataclass(frozen=True)
 class ProfileRow:
-    """One line of ``profile list``, plus what only we report (expiry, refresh token present)."""
+    """One line of ``profile list``, plus what only we report (expiry, refresh token present).
+
+    ``warning`` explains an ``unknown`` row for our own surfaces (``profile status``, the MCP tools);
+    ``profile list`` does not print it, as olares-cli's does not.
+    """
 
     name: str
     olares_id: str
@@ -102,6 +112,20 @@ class ProfileRow:
     expires_in_seconds: int | None
     has_refresh_token: bool
     warning: str | None = None
+
+
+def _warning(profile: Profile, error: VaultError) -> str:
+    if not profile.has_olares_id:
+        named = f" {ascii_quote(profile.name)}" if profile.name else ""
+        return f"warning: profile{named} has no olaresId in config.json, so no token can belong to it"
+    return f"warning: skipping stored token for {profile.olares_id}: {error}"
+
+
+def _is_current(profile: Profile, current: Profile | None) -> bool:
+    """olares-cli marks rows whose Olares ID is the current profile's; a profile without one only itself."""
+    if current is None:
+        return False
+    return current is profile or (profile.has_olares_id and current.olares_id == profile.olares_id)
 
 
 def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: float) -> ProfileRow:
@@ -118,12 +142,12 @@ def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: floa
         olares_id=profile.olares_id,
         status=status,
         version=profile.backend_version if cacheable_version(profile.backend_version) else "-",
-        current=current is not None and current.olares_id == profile.olares_id,
+        current=_is_current(profile, current),
         source=profile.source,
         managed=profile.managed,
         expires_in_seconds=expires_in,
         has_refresh_token=bool(record and record.refresh_token),
-        warning=None if error is None else f"warning: skipping stored token for {profile.olares_id}: {error}",
+        warning=None if error is None else _warning(profile, error),
     )
 
 
@@ -210,7 +234,7 @@ def remove_profile(store: ConfigStore, vault: TokenVault, key: str, *, olares_id
             )
         if target.managed:
             raise ManagedProfile("remove", target.olares_id, target.app_name)
-        removed = config.remove(target.olares_id)  # exactly the profile resolved (and shown) above
+        removed = config.drop(target)  # exactly the profile resolved (and shown) above
         return removed, config.current_profile, len(config.profiles)
 
     removed, current, remaining = store.mutate(change)

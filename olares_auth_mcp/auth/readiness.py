@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
 
 __all__ = [
+    "NO_OLARES_ID",
     "NextAction",
     "ProfileListing",
     "Readiness",
@@ -182,7 +183,22 @@ _VERDICTS: dict[Status, tuple[Decision, str, str | None]] = {
 }
 
 
+NO_OLARES_ID = (
+    "This profile has no Olares ID in config.json, so no token can belong to it: log in with the Olares ID "
+    "(that adds a profile) and remove this one."
+)
+
+
 def _for_row(row: ProfileRow, cli: str) -> Readiness:
+    if row.olares_id == "":  # listed as unknown, like olares-cli; the fix is a login, not a retry
+        return Readiness(
+            "stop",
+            status=str(row.status),
+            reason=NO_OLARES_ID,
+            next_action=_login(None, cli),
+            profile=row.name or None,
+            olares_id=None,
+        )
     decision, reason, step = _VERDICTS[row.status]
     action = None
     if step == "login":

@@ -20,6 +20,7 @@ from olares_auth_mcp.auth.gojson import (
     decode_fields,
     dumps_compact,
     loads,
+    type_error,
 )
 
 __all__ = ["Grant", "TokenRecord"]
@@ -80,7 +81,7 @@ class TokenRecord:
             if obj is None:
                 obj = Pairs()
             if not isinstance(obj, Pairs):
-                raise GoJSONError("json: cannot unmarshal non-object into Go value of type auth.StoredToken")
+                raise type_error(obj, "auth.StoredToken")
             known, _ = decode_fields(obj, _FIELDS, struct="StoredToken")
         except GoJSONError as err:
             raise TokenDecodeError(olares_id, str(err)) from err

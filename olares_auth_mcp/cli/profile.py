@@ -47,10 +47,7 @@ def cmd_list(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: T
         if warning:
             say(warning, err)
     config = runtime.store.load()
-    rows = profile_rows(config, runtime.vault, now=runtime.clock())
-    for row in rows:
-        if row.warning:
-            say(row.warning, err)
+    rows = profile_rows(config, runtime.vault, now=runtime.clock())  # an unreadable token is "unknown", with no warning
     if args.output == "json":
         say_block(json.dumps([row_json(row) for row in rows], indent=2) + "\n", out)  # ASCII-escaped JSON
     else:

@@ -309,7 +309,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 return asked
             olares_id = target.olares_id  # exactly the profile the human was shown, whatever its alias
             result = await anyio.to_thread.run_sync(
-                lambda: remove_profile(account.store, deps.vault, olares_id, olares_id=olares_id)
+                lambda: remove_profile(account.store, deps.vault, olares_id or profile, olares_id=olares_id)
             )
             return _removal_model(result)
 

@@ -143,7 +143,7 @@ def test_empty_file_is_an_empty_config(store: ConfigStore, paths: Paths, content
     "content",
     [
         "{not json",
-        '{"profiles":[{"name":"x"}]}',
+        '{"profiles":[{"olaresId":"a@b.c","name":7}]}',
         '{"profiles":[{"olaresId":"a@b.c","whoamiRefreshedAt":1.5}]}',
         '{"profiles":[{"olaresId":"a@b.c","insecureSkipVerify":"yes"}]}',
         '{"profiles":{"olaresId":"a@b.c"}}',
@@ -342,3 +342,27 @@ def test_depth_limit_is_not_fooled_by_brackets_in_strings(store: ConfigStore, pa
     paths.home.mkdir(parents=True)
     paths.config_file.write_text('{"profiles":[{"olaresId":"a@b.c","name":"' + "[{" * 200 + '\\"]"}]}')
     assert store.load().profiles[0].name == "[{" * 200 + '"]'
+
+
+def test_numbers_in_unknown_keys_are_written_back_as_they_were_read(store: ConfigStore, paths: Paths) -> None:
+    """Python would write 1e999 as Infinity (a file neither tool could read again) and 1e5 as 100000.0."""
+    text = '{\n  "profiles": [\n    {\n      "olaresId": "a@b.c",\n      "future": [\n        1e999,\n        1e5,\n        -0.0,\n        1.50\n      ]\n    }\n  ]\n}'
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(text)
+    store.mutate(lambda c: None)
+    assert paths.config_file.read_text() == text
+
+
+def test_cluster_context_is_written_as_go_writes_it(store: ConfigStore, paths: Paths) -> None:
+    """Go's field order, keys matched case-insensitively, empty fields omitted, ``{}`` kept (a non-nil pointer)."""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(
+        '{"profiles":[{"olaresId":"a@b.c","clusterContext":{"Workspaces":["w"],"email":"","username":"u",'
+        '"grantedClusters":[],"later":1}},{"olaresId":"d@e.f","clusterContext":{}}]}'
+    )
+    store.mutate(lambda c: None)
+    assert paths.config_file.read_text() == (
+        '{\n  "profiles": [\n    {\n      "olaresId": "a@b.c",\n      "clusterContext": {\n'
+        '        "username": "u",\n        "workspaces": [\n          "w"\n        ],\n        "later": 1\n'
+        '      }\n    },\n    {\n      "olaresId": "d@e.f",\n      "clusterContext": {}\n    }\n  ]\n}'
+    )

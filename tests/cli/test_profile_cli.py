@@ -68,13 +68,18 @@ def test_list_with_no_profiles(paths: Paths) -> None:
     )
 
 
-def test_tampered_blob_lists_unknown_with_one_warning(seeded: Paths) -> None:
+def test_tampered_blob_lists_unknown_without_a_warning(seeded: Paths) -> None:
+    """olares-cli's `profile list` shows `unknown` and prints nothing on stderr (list.go ``profileStatus``)."""
     (seeded.keychain_dir / "alice_olares.com.enc").write_bytes(b"\0" * 40)
-    result = run(seeded, "list")
-    assert result.returncode == 0
-    assert "unknown" in result.stdout.splitlines()[1]
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("warning: skipping stored token for alice@olares.com: ")
+    for args in (("list",), ("list", "-o", "json")):
+        result = run(seeded, *args)
+        assert result.returncode == 0
+        assert "unknown" in result.stdout
+        assert result.stderr == ""
+    refreshed = run(seeded, "list", "--refresh-version")  # the one warning olares-cli's list does print
+    assert refreshed.returncode == 0 and "unknown" in refreshed.stdout
+    assert refreshed.stderr.count("\n") == 1
+    assert refreshed.stderr.startswith("warning: could not refresh backend version for the current profile: ")
 
 
 def test_use_and_use_dash(seeded: Paths) -> None:
@@ -185,3 +190,39 @@ def test_error_messages_print_escaped(seeded: Paths) -> None:
     assert result.returncode == 1
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
     assert result.stderr == 'Error: profile "ghost\\x1b]52;c;aGVsbG8=\\x07\\u202e" not found\n'
+
+
+def test_a_profile_without_olares_id_is_listed_unknown_and_named_by_its_alias(paths: Paths) -> None:
+    """olares-cli lists it with an empty OLARES-ID cell and status unknown, nothing on stderr (list.go)."""
+    paths.home.mkdir(parents=True)
+    paths.config_file.write_text(
+        '{"currentProfile":"alice@olares.com","profiles":[{"olaresId":"alice@olares.com"},{"name":"ghost"},null]}'
+    )
+    listed = run(paths, "list")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout == (
+        "    NAME              OLARES-ID         STATUS   VERSION\n"
+        "*   alice@olares.com  alice@olares.com  never    -\n"
+        "    ghost                               unknown  -\n"
+        "                                        unknown  -\n"
+    )
+    rows = json.loads(run(paths, "list", "-o", "json").stdout)
+    assert [(r["name"], r["olaresId"], r["status"]) for r in rows] == [
+        ("alice@olares.com", "alice@olares.com", "never"),
+        ("ghost", "", "unknown"),
+        ("", "", "unknown"),
+    ]
+    assert run(paths, "use", "ghost").stdout == "switched to profile ghost ()\n"
+    removed = run(paths, "remove", "ghost")
+    assert (removed.returncode, removed.stderr) == (0, "")
+    assert removed.stdout == (
+        "warning: failed to clear stored token for : olaresID is required\n"
+        "removed profile ghost ()\n"
+        "current profile is now: alice@olares.com\n"
+    )
+    assert json.loads(paths.config_file.read_text())["profiles"] == [
+        {"olaresId": "alice@olares.com"},
+        {"olaresId": ""},
+    ]
+    empty = run(paths, "use", "")
+    assert (empty.returncode, empty.stderr) == (1, 'Error: profile "" not found\n')

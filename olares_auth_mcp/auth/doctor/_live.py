@@ -371,7 +371,9 @@ def live_checks(
             env=account.env,
         )
     except AuthError as err:
-        return [Finding("live.profile", "fail", clean(str(err)), login_fix(target.olares_id, audience, cli))], None
+        return [
+            Finding("live.profile", "fail", clean(str(err)), login_fix(target.olares_id or None, audience, cli))
+        ], None
     rigged = bool(account.env.get(SERVICE_URL_ENV, "").strip())
     findings: list[Finding] = []
     reachable = True

@@ -260,7 +260,7 @@ def _token_records(config: Config | None, vault: TokenVault, audience: Audience,
                 locked = True
                 fix = "unlock the login keychain: security unlock-keychain login.keychain"
             else:
-                fix = login_fix(oid, audience, cli)  # a new login overwrites the unreadable record
+                fix = login_fix(oid or None, audience, cli)  # a new login overwrites the unreadable record
             out.append(Finding(check, "fail", f"the stored token cannot be read: {clean(str(err))}", fix))
             continue
         out.append(_record_finding(check, oid, record, audience, now, cli))

@@ -76,6 +76,8 @@ class BlobVault:
         return self.store.backend
 
     def get(self, olares_id: str) -> TokenRecord:
+        if olares_id == "":  # olares-cli's Get refuses it too: a profile without an Olares ID has no token file
+            raise VaultError("olaresID is required")
         try:
             blob = self.store.get_blob(olares_id)
         except VaultError as err:
@@ -104,6 +106,8 @@ class BlobVault:
         return record
 
     def set(self, record: TokenRecord) -> None:
+        if record.olares_id == "":
+            raise VaultError("StoredToken.OlaresID is required")
         try:
             self.store.put_blob(record.olares_id, record.valid().to_json().encode("utf-8"))
         except (VaultError, OSError) as err:
