@@ -64,7 +64,7 @@ async def test_a_token_the_call_itself_stored_is_redacted_without_being_told(pat
     from olares_auth_mcp.auth.config import ConfigStore, Profile
 
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
-    guard = Guard(Deps(paths=paths, vault=vault, audit_path=paths.audit_log))
+    guard = Guard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
     fresh = "fresh-refresh-token-0123456789"
     guard.known_secrets()  # the secrets as they were before the call
 
