@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.credentials import Credentials, resolve_credentials
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
     AuthError,
@@ -20,6 +21,7 @@ from olares_auth_mcp.auth.errors import (
     ServerError,
     UsageError,
 )
+from olares_auth_mcp.auth.httpx_auth import OlaresAuth, TokenCell
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import (
@@ -33,7 +35,7 @@ from olares_auth_mcp.auth.profiles import (
     known_role,
     persist_grant,
 )
-from olares_auth_mcp.auth.refresh import Credentials, OlaresAuth, Refresher, TokenCell, resolve_credentials
+from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.tokens import Grant
 from olares_auth_mcp.auth.untrusted import clean, said, scrub
 from olares_auth_mcp.auth.vault import TokenVault
