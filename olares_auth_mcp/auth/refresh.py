@@ -92,31 +92,30 @@ class Refresher:
             RefreshFailed: transient failure; nothing is stamped.
         """
         with self._guard:
-            flight = self._flights.get(olares_id)
-            joined = flight is not None and flight.stale == current
-            if not joined:
-                flight = None
-        if flight is not None:
-            return flight.wait(self.lock_timeout + self.request_timeout + 5, olares_id)
-        with self._lock_for(olares_id):
-            own = _Flight(current)
-            with self._guard:
+            joined = self._flights.get(olares_id)
+            if joined is None or joined.stale != current:
+                # Announced before queueing for the per-ID lock: threads that arrive with the same stale token
+                # while this one waits join it, instead of queueing too and re-reading the store one by one.
+                joined, own = None, _Flight(current)
                 self._flights[olares_id] = own
-            outcome: str | AuthError = AuthError("refresh failed: interrupted")
-            try:
+        if joined is not None:
+            return joined.wait(self.lock_timeout + self.request_timeout + 5, olares_id)
+        outcome: str | AuthError = AuthError("refresh failed: interrupted")
+        try:
+            with self._lock_for(olares_id):
                 outcome = self._refresh_serialized(olares_id, auth_url, current, insecure)
                 return outcome
-            except AuthError as err:
-                outcome = err
-                raise
-            except Exception as err:  # e.g. OSError on the lock file: joined threads must not hang on it
-                outcome = AuthError(f"refresh failed: {err}")
-                raise
-            finally:
-                own.finish(outcome)  # always, so threads that joined this flight wake up
-                with self._guard:
-                    if self._flights.get(olares_id) is own:
-                        del self._flights[olares_id]
+        except AuthError as err:
+            outcome = err
+            raise
+        except Exception as err:  # e.g. OSError on the lock file: joined threads must not hang on it
+            outcome = AuthError(f"refresh failed: {err}")
+            raise
+        finally:
+            own.finish(outcome)  # always, so threads that joined this flight wake up
+            with self._guard:
+                if self._flights.get(olares_id) is own:
+                    del self._flights[olares_id]
 
     def _refresh_serialized(self, olares_id: str, auth_url: str, current: str, insecure: bool) -> str:
         lock = self.paths.refresh_lock(olares_id)
@@ -176,8 +175,9 @@ class Refresher:
 class _Flight:
     """One refresh of one stale token in this process; threads that arrive meanwhile share its outcome.
 
-    Only callers that arrive while it runs join it, so what they get was computed after they asked:
-    never staler than re-reading the store themselves. Later callers re-read the store as usual.
+    Only callers that arrive while it waits for the per-ID lock or runs join it, so what they get was
+    computed after they asked: never staler than re-reading the store themselves. Later callers re-read
+    the store as usual.
     """
 
     def __init__(self, stale: str) -> None:
