@@ -39,7 +39,7 @@ WORKER = textwrap.dedent(
     from olares_auth_mcp.auth.paths import Paths
     from olares_auth_mcp.auth.refresh import Refresher
     from olares_auth_mcp.auth.vault import file_vault
-    from olares_auth_mcp.auth.wire import default_http_factory
+    from olares_auth_mcp.auth.wire import bounded, default_http_factory
     home, data, url, oid, stale, threads = sys.argv[1:7]
     paths = Paths(home=Path(home), keychain_dir=Path(data), platform="linux")
     marks = {}
@@ -66,9 +66,11 @@ WORKER = textwrap.dedent(
         go.wait()
         tokens.append(refresher.refresh(oid, url, stale))
     # Warm the process as the lone-refresh side is warm, and as a server is when its requests come back 401:
-    # first-use costs (OpenSSL init, lazy imports), the vault that read the stale token, and the threads that
-    # make the requests all exist before the storm; starting 8 threads is not the storm.
-    vault.get(oid); default_http_factory().close()
+    # first-use costs (OpenSSL init, lazy imports, the exchange watchdog), the vault that read the stale token,
+    # and the threads that make the requests all exist before the storm; starting 8 threads is not the storm.
+    vault.get(oid)
+    with default_http_factory() as client, bounded(client):
+        client.get(url + "/api/olares-info")  # one bounded exchange, as the request that got the 401
     ts = [threading.Thread(target=run) for _ in range(int(threads))]
     [t.start() for t in ts]
     print("ready", flush=True)
