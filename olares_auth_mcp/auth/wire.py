@@ -310,7 +310,7 @@ class _Watchdog:
             while self._heap and self._heap[0][2].done:  # ended exchanges leave as soon as they are the oldest
                 heapq.heappop(self._heap)
             heapq.heappush(self._heap, (bound.deadline, next(self._order), bound))
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="olares-exchange-watchdog", daemon=True)
                 self._thread.start()
             elif bound.deadline < self._sleeps_until:
