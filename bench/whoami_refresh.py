@@ -1,7 +1,9 @@
 """whoami(refresh=true) against the simulator vs the cached whoami, and the server's RSS over 2000 of them.
 
-Every refreshing call makes an HTTP client; before the shared TLS context each one parsed the CA
-bundle (~20 ms) and RSS grew without bound. Raw JSON-RPC client over stdio, calls interleaved.
+Every refreshing call used to make an HTTP client and open a connection (the simulator starts a thread
+per connection); before the shared TLS context each client also parsed the CA bundle (~20 ms) and RSS grew
+without bound. Calls now lease the profile's pooled client and reuse its keep-alive connection. Raw
+JSON-RPC client over stdio, calls interleaved.
 
 Run: python bench/whoami_refresh.py [--calls 300] [--soak 2000]. Targets: refresh / cached <= 2 at
 p50; RSS after --soak refreshing calls within 8 MiB of RSS after 100.

@@ -12,6 +12,7 @@ from dataclasses import InitVar, dataclass, field
 import httpx
 
 from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.credentials import Credentials, resolve_credentials
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
     AuthError,
@@ -20,6 +21,7 @@ from olares_auth_mcp.auth.errors import (
     ServerError,
     UsageError,
 )
+from olares_auth_mcp.auth.httpx_auth import OlaresAuth, TokenCell
 from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.profiles import (
@@ -33,13 +35,14 @@ from olares_auth_mcp.auth.profiles import (
     known_role,
     persist_grant,
 )
-from olares_auth_mcp.auth.refresh import Credentials, OlaresAuth, Refresher, TokenCell, resolve_credentials
+from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.tokens import Grant
 from olares_auth_mcp.auth.untrusted import clean, said, scrub
 from olares_auth_mcp.auth.vault import TokenVault
 from olares_auth_mcp.auth.wire import (
     AUTH_STATUSES,
     EXCHANGE_SECONDS,
+    ClientPool,
     Endpoints,
     HttpFactory,
     bfl_data,
@@ -151,6 +154,7 @@ class Account:
     store: ConfigStore = field(init=False)
     refresher: Refresher = field(init=False)
     _cells: dict[str, TokenCell] = field(init=False, default_factory=dict)
+    _clients: ClientPool = field(init=False, default_factory=ClientPool)
 
     def __post_init__(self, config_store: ConfigStore | None) -> None:
         self.store = ConfigStore(self.paths) if config_store is None else config_store
@@ -161,31 +165,40 @@ class Account:
     def credentials(self, target: str | None = None) -> Credentials:
         return resolve_credentials(self.store, self.vault, dict(self.env), target=target)
 
-    def client(self, creds: Credentials) -> httpx.Client:
-        """A client for the profile's desktop API through the refreshing transport."""
+    def _auth(self, creds: Credentials) -> OlaresAuth:
+        """The refreshing auth for the profile, on the token cell every client of the profile shares."""
         cell = self._cells.get(creds.profile.olares_id)
         if cell is None or cell.get() != creds.record.access_token:
             cell = self._cells[creds.profile.olares_id] = TokenCell(creds.record.access_token)
-        auth = OlaresAuth(
+        return OlaresAuth(
             creds.profile.olares_id,
             creds.endpoints.auth,
             cell,
             self.refresher,
             insecure=creds.profile.insecure_skip_verify,
         )
-        return self.http(insecure=creds.profile.insecure_skip_verify, timeout=30.0, auth=auth)
+
+    def client(self, creds: Credentials) -> httpx.Client:
+        """A client for the profile's desktop API through the refreshing transport."""
+        insecure = creds.profile.insecure_skip_verify
+        return self.http(insecure=insecure, timeout=30.0, auth=self._auth(creds))
 
     def get_bfl(self, creds: Credentials, path: str, label: str) -> dict[str, object]:
         """GET a BFL route through the refreshing client; an auth status after the retry is a typed error.
 
         The exchange (the refresh-and-retry included) is bounded by ``exchange_seconds`` and ``wire.MAX_BODY``.
+        The client comes from the profile's pool (per TLS mode, hence per proxy setting), so calls in a burst
+        reuse one connection; the auth is the request's own.
         """
         url = f"{creds.endpoints.desktop}{path}"
         sent = [creds.record.access_token, creds.record.refresh_token, creds.record.session_id]
-        with self.client(creds) as client:
+        insecure = creds.profile.insecure_skip_verify
+        auth = self._auth(creds)
+        key = (creds.profile.olares_id, insecure)
+        with self._clients.lease(key, lambda: self.http(insecure=insecure, timeout=30.0)) as client:
             try:
                 with bounded(client, self.exchange_seconds):
-                    response = client.get(url, headers={"Accept": "application/json"})
+                    response = client.get(url, headers={"Accept": "application/json"}, auth=auth)
             except httpx.HTTPError as err:
                 raise ServerError(f'Get "{url}": {clean(str(err))}', transient=True) from err
             cell = self._cells.get(creds.profile.olares_id)
@@ -222,8 +235,10 @@ class Account:
         raw_role = data.get("owner_role")
         role = known_role(raw_role if isinstance(raw_role, str) else "")
         known = bool(role) or not raw_role
-        if known:
-            cache_owner_role(self.store, profile.olares_id, role, now=now)  # an unknown role is never saved
+        # An unknown role is never saved. What the profile already holds (same role, stamped this second, as by
+        # an agent calling in a loop) is not re-written: that would be a config lock and a re-read for no change.
+        if known and (profile.owner_role, profile.whoami_refreshed_at) != (role, int(now)):
+            cache_owner_role(self.store, profile.olares_id, role, now=now)
         changed = known and bool(cached) and cached != role
         name = self._name(data, [creds.record.access_token, creds.record.refresh_token])
         return WhoamiResult(profile.olares_id, name, role, "server", int(now), cached, changed, now)

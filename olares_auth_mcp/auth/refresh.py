@@ -1,12 +1,11 @@
-"""Transparent refresh: at most once per stale token, across threads and processes.
+"""Refreshing one profile's access token: at most once per stale token, across threads and processes.
 Upstream: beclab/Olares `cli/pkg/auth/refresh.go`.
 
 ``Refresher.refresh`` follows olares-cli's order exactly: in-process lock → re-read
 the store (someone may have refreshed already) → ``flock`` on
 ``locks/<id>.refresh.lock`` → re-read again → ``POST /api/refresh`` → persist →
-release. ``OlaresAuth`` is the ``httpx.Auth`` that sends the three auth headers,
-refreshes once on 401/403/459 and retries once; it overrides ``sync_auth_flow`` and
-``async_auth_flow`` because refreshing does disk I/O and takes locks.
+release. Threads of this process that ask while a refresh of the same stale token
+runs join it (``_Flight``).
 """
 
 from __future__ import annotations
@@ -14,39 +13,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable
 
-import anyio.to_thread
-import httpx
-
-from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.errors import (
     AuthError,
-    JWTError,
     LockTimeout,
-    NoExpClaim,
-    NoProfile,
     NotLoggedIn,
-    ProfileNotFound,
     RefreshRejected,
     TokenInvalidated,
     TokenNotFound,
     VaultError,
 )
-from olares_auth_mcp.auth.jwt import expires_at, is_expired
 from olares_auth_mcp.auth.locks import try_flock_exclusive, wait_while_locked
-from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
-from olares_auth_mcp.auth.wire import AUTH_STATUSES, Endpoints, HttpFactory, refresh_grant
+from olares_auth_mcp.auth.wire import HttpFactory, refresh_grant
 
-__all__ = ["Credentials", "OlaresAuth", "Refresher", "TokenCell", "resolve_credentials"]
+__all__ = ["REFRESH_TIMEOUT", "Refresher"]
 
 log = logging.getLogger("olares_auth_mcp.auth")
 
-STREAM_PRE_REFRESH_SECONDS = 60.0
 REFRESH_TIMEOUT = 15.0
 
 
@@ -105,31 +92,30 @@ class Refresher:
             RefreshFailed: transient failure; nothing is stamped.
         """
         with self._guard:
-            flight = self._flights.get(olares_id)
-            joined = flight is not None and flight.stale == current
-            if not joined:
-                flight = None
-        if flight is not None:
-            return flight.wait(self.lock_timeout + self.request_timeout + 5, olares_id)
-        with self._lock_for(olares_id):
-            own = _Flight(current)
-            with self._guard:
+            joined = self._flights.get(olares_id)
+            if joined is None or joined.stale != current:
+                # Announced before queueing for the per-ID lock: threads that arrive with the same stale token
+                # while this one waits join it, instead of queueing too and re-reading the store one by one.
+                joined, own = None, _Flight(current)
                 self._flights[olares_id] = own
-            outcome: str | AuthError = AuthError("refresh failed: interrupted")
-            try:
+        if joined is not None:
+            return joined.wait(self.lock_timeout + self.request_timeout + 5, olares_id)
+        outcome: str | AuthError = AuthError("refresh failed: interrupted")
+        try:
+            with self._lock_for(olares_id):
                 outcome = self._refresh_serialized(olares_id, auth_url, current, insecure)
                 return outcome
-            except AuthError as err:
-                outcome = err
-                raise
-            except Exception as err:  # e.g. OSError on the lock file: joined threads must not hang on it
-                outcome = AuthError(f"refresh failed: {err}")
-                raise
-            finally:
-                own.finish(outcome)  # always, so threads that joined this flight wake up
-                with self._guard:
-                    if self._flights.get(olares_id) is own:
-                        del self._flights[olares_id]
+        except AuthError as err:
+            outcome = err
+            raise
+        except Exception as err:  # e.g. OSError on the lock file: joined threads must not hang on it
+            outcome = AuthError(f"refresh failed: {err}")
+            raise
+        finally:
+            own.finish(outcome)  # always, so threads that joined this flight wake up
+            with self._guard:
+                if self._flights.get(olares_id) is own:
+                    del self._flights[olares_id]
 
     def _refresh_serialized(self, olares_id: str, auth_url: str, current: str, insecure: bool) -> str:
         lock = self.paths.refresh_lock(olares_id)
@@ -189,8 +175,9 @@ class Refresher:
 class _Flight:
     """One refresh of one stale token in this process; threads that arrive meanwhile share its outcome.
 
-    Only callers that arrive while it runs join it, so what they get was computed after they asked:
-    never staler than re-reading the store themselves. Later callers re-read the store as usual.
+    Only callers that arrive while it waits for the per-ID lock or runs join it, so what they get was
+    computed after they asked: never staler than re-reading the store themselves. Later callers re-read
+    the store as usual.
     """
 
     def __init__(self, stale: str) -> None:
@@ -209,147 +196,3 @@ class _Flight:
             raise self._outcome
         assert isinstance(self._outcome, str)  # noqa: S101 - finish() always sets one of the two
         return self._outcome
-
-
-class TokenCell:
-    """The access token shared by every client of one profile; a refresh through one is seen by all."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-        self._lock = threading.Lock()
-
-    def get(self) -> str:
-        with self._lock:
-            return self._token
-
-    def set(self, token: str) -> None:
-        with self._lock:
-            self._token = token
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A resolved profile: its settings, endpoints and stored record."""
-
-    profile: Profile
-    endpoints: Endpoints
-    record: TokenRecord
-
-
-def resolve_credentials(
-    store: ConfigStore, vault: TokenVault, env: dict[str, str] | None = None, *, target: str | None = None
-) -> Credentials:
-    """olares-cli ``DefaultProvider.Resolve``, for the current profile or an explicit ``target``.
-    Upstream: beclab/Olares `cli/pkg/auth/refresh.go`.
-
-    An expired access token still resolves: the transport refreshes on the first 401.
-
-    Raises:
-        NoProfile, ProfileNotFound, NotLoggedIn, TokenInvalidated, AuthError (``decode access token: …``).
-    """
-    config = store.load()
-    if target is not None:
-        profile = config.find_profile(target)
-        if profile is None:
-            raise ProfileNotFound(target)
-    else:
-        profile = config.current()
-        if profile is None:
-            raise NoProfile
-    try:
-        record = vault.get(profile.olares_id)
-    except TokenNotFound as err:
-        raise NotLoggedIn(profile.olares_id) from err
-    except VaultError as err:
-        raise VaultError(f"read token store: {err}") from err
-    if record.invalidated_at > 0:
-        raise TokenInvalidated(profile.olares_id, record.invalidated_at)
-    try:
-        expires_at(record.access_token)
-    except NoExpClaim:
-        pass
-    except JWTError as err:
-        raise AuthError(f"decode access token: {err}") from err
-    endpoints = Endpoints.derive(
-        OlaresID.parse(profile.olares_id),
-        auth_url_override=profile.auth_url_override,
-        local_url_prefix=profile.local_url_prefix,
-        env=env or {},
-    )
-    return Credentials(profile, endpoints, record)
-
-
-def _replayable(request: httpx.Request) -> bool:
-    return isinstance(request.stream, httpx.ByteStream)
-
-
-class OlaresAuth(httpx.Auth):
-    """``X-Authorization`` + ``Cookie: auth_token`` + ``X-Unauth-Error``; refresh once, retry once.
-
-    Unit tests drive the generator by hand (tests/auth/test_refresh_auth.py); the
-    integration tests run it against the simulator (tests/auth/test_refresh.py).
-    """
-
-    def __init__(
-        self,
-        olares_id: str,
-        auth_url: str,
-        cell: TokenCell,
-        refresher: Refresher,
-        *,
-        insecure: bool = False,
-    ) -> None:
-        self.olares_id = olares_id
-        self.auth_url = auth_url
-        self.cell = cell
-        self.refresher = refresher
-        self.insecure = insecure
-
-    def _refresh(self, stale: str) -> str:
-        token = self.refresher.refresh(self.olares_id, self.auth_url, stale, insecure=self.insecure)
-        self.cell.set(token)
-        return token
-
-    def _needs_pre_refresh(self, request: httpx.Request, token: str) -> bool:
-        if _replayable(request) or not token:
-            return False
-        try:
-            return is_expired(token, self.refresher.clock(), STREAM_PRE_REFRESH_SECONDS)
-        except JWTError:
-            return False  # no exp or malformed: send unchanged
-
-    @staticmethod
-    def _apply(request: httpx.Request, token: str, base_cookie: str | None) -> None:
-        if not token:
-            return
-        request.headers["X-Authorization"] = token
-        request.headers["Cookie"] = f"{base_cookie}; auth_token={token}" if base_cookie else f"auth_token={token}"
-        request.headers["X-Unauth-Error"] = "Non-Redirect"
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        base_cookie = request.headers.get("Cookie")
-        token = self.cell.get()
-        if self._needs_pre_refresh(request, token):
-            token = self._refresh(token)
-        self._apply(request, token, base_cookie)
-        response = yield request
-        if response.status_code in AUTH_STATUSES and _replayable(request):
-            response.read()
-            response.close()
-            token = self._refresh(token)
-            self._apply(request, token, base_cookie)
-            yield request
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        base_cookie = request.headers.get("Cookie")
-        token = self.cell.get()
-        if self._needs_pre_refresh(request, token):
-            token = await anyio.to_thread.run_sync(self._refresh, token)
-        self._apply(request, token, base_cookie)
-        response = yield request
-        if response.status_code in AUTH_STATUSES and _replayable(request):
-            await response.aread()
-            await response.aclose()
-            token = await anyio.to_thread.run_sync(self._refresh, token)
-            self._apply(request, token, base_cookie)
-            yield request

@@ -10,13 +10,17 @@ or point at the simulator; nothing here reads the environment.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import json
+import os
 import socket
 import ssl
 import threading
 import time
+import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -35,6 +39,7 @@ __all__ = [
     "EXCHANGE_SECONDS",
     "MAX_BODY",
     "PASSWORD_SALT",
+    "ClientPool",
     "Endpoints",
     "ExchangeDeadline",
     "HttpFactory",
@@ -101,6 +106,58 @@ def default_http_factory(
     """A fresh client (own connection pool and cookie jar) on the shared TLS context: verification
     off only for ``insecure`` profiles, which (as Go's bare transport) then ignore ``HTTP(S)_PROXY``."""
     return httpx.Client(verify=tls_context(insecure=insecure), timeout=timeout, trust_env=not insecure, auth=auth)
+
+
+class ClientPool:
+    """Clients kept idle between calls with the same key, so a burst of calls to one profile reuses one
+    keep-alive connection instead of opening one (a TCP and a TLS handshake) per call.
+
+    A client is leased to one caller at a time (``bounded`` hooks the client itself) and goes back with an
+    empty cookie jar, as a fresh client starts. It is closed instead when its lease raised (its connection may
+    be half-read, or shut down by a deadline) or when ``keep`` clients with its key wait already. An idle
+    connection expires after httpx's keep-alive expiry (5 s), so reuse only spans bursts.
+    """
+
+    def __init__(self, keep: int = 2) -> None:
+        self._keep = keep
+        self._idle: dict[Hashable, list[httpx.Client]] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, _close_clients, self._idle)
+
+    @contextmanager
+    def lease(self, key: Hashable, make: Callable[[], httpx.Client]) -> Iterator[httpx.Client]:
+        """An idle client made for ``key``, else ``make()``; it is the caller's alone until the block ends."""
+        with self._lock:
+            idle = self._idle.get(key)
+            client = idle.pop() if idle else None
+        if client is None:
+            client = make()
+        try:
+            yield client
+        except BaseException:
+            client.close()
+            raise
+        client.cookies.clear()
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self._keep and not client.is_closed:
+                idle.append(client)
+                return
+        client.close()
+
+    def close(self) -> None:
+        """Close every idle client (leased ones are closed by their lease as usual)."""
+        with self._lock:
+            clients = [client for idle in self._idle.values() for client in idle]
+            self._idle.clear()
+        for client in clients:
+            client.close()
+
+
+def _close_clients(idle: dict[Hashable, list[httpx.Client]]) -> None:
+    for clients in idle.values():
+        for client in clients:
+            client.close()
 
 
 def salted_password(password: str) -> str:
@@ -172,25 +229,31 @@ class _Bound:
     """The hooks that bound one exchange (the refreshing auth flow's retry included).
 
     Before each request: every timeout phase is capped by the time left, and a trace hook learns the
-    connection's socket. After headers: the body is wrapped in ``_BoundedStream``. At the deadline a
-    watchdog shuts the sockets down, so even a server that drips its *headers* cannot hold the call.
+    socket of a new connection (a reused one's was learned when the client opened it). After headers: the
+    body is wrapped in ``_BoundedStream``. At the deadline a watchdog shuts the sockets down, so even a
+    server that drips its *headers* cannot hold the call.
     """
 
-    def __init__(self, seconds: float, max_bytes: int) -> None:
+    def __init__(self, seconds: float, max_bytes: int, sockets: weakref.WeakSet[socket.socket]) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.max_bytes = max_bytes
         self.expired = False
-        self._sockets: list[socket.socket] = []
+        self._sockets = sockets  # every socket the client opened, this exchange's included
         self._lock = threading.Lock()
-        self._watchdog = threading.Timer(seconds, self._expire)
-        self._watchdog.daemon = True
+        self.done = False
 
     def remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 0.001)
 
-    def _expire(self) -> None:
+    def finish(self) -> None:
         with self._lock:
+            self.done = True
+
+    def expire(self) -> None:
+        with self._lock, _SOCKETS_LOCK:
+            if self.done:
+                return
             self.expired = True
             sockets = list(self._sockets)
         for sock in sockets:
@@ -203,8 +266,8 @@ class _Bound:
         get_extra_info = getattr(info.get("return_value"), "get_extra_info", None)
         sock = get_extra_info("socket") if get_extra_info is not None else None
         if isinstance(sock, socket.socket):
-            with self._lock:
-                self._sockets.append(sock)
+            with self._lock, _SOCKETS_LOCK:
+                self._sockets.add(sock)
                 late = self.expired
             if late:
                 with suppress(OSError):
@@ -234,6 +297,74 @@ class _Bound:
         response.headers.pop("content-encoding", None)
 
 
+class _Watchdog:
+    """One daemon thread that expires every bounded exchange of the process at its deadline.
+
+    A thread per exchange (``threading.Timer``) cost a thread start, two context switches and a wake-up
+    on cancel for every request. Here an exchange that ends is only marked done and dropped when its
+    deadline comes up; the thread wakes only at the deadline it sleeps until, or when a new exchange's
+    deadline is earlier than that.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Bound]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._sleeps_until = float("inf")
+
+    def watch(self, bound: _Bound) -> None:
+        with self._cond:
+            while self._heap and self._heap[0][2].done:  # ended exchanges leave as soon as they are the oldest
+                heapq.heappop(self._heap)
+            heapq.heappush(self._heap, (bound.deadline, next(self._order), bound))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="olares-exchange-watchdog", daemon=True)
+                self._thread.start()
+            elif bound.deadline < self._sleeps_until:
+                self._cond.notify()
+
+    def _due(self) -> _Bound:
+        with self._cond:
+            while True:
+                if not self._heap:
+                    self._sleeps_until = float("inf")
+                    self._cond.wait()
+                    continue
+                deadline, _, bound = self._heap[0]
+                if bound.done:
+                    heapq.heappop(self._heap)
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    heapq.heappop(self._heap)
+                    return bound
+                self._sleeps_until = deadline
+                self._cond.wait(left)
+
+    def _run(self) -> None:
+        while True:
+            self._due().expire()
+
+    def reset_after_fork(self) -> None:
+        """In a forked child the thread is gone: the next watch starts one."""
+        self._cond = threading.Condition()
+        self._heap.clear()
+        self._thread = None
+        self._sleeps_until = float("inf")
+
+
+_WATCHDOG: Final = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.reset_after_fork)
+
+_SOCKETS_LOCK: Final = threading.Lock()
+_CLIENT_SOCKETS: Final[weakref.WeakKeyDictionary[httpx.Client, weakref.WeakSet[socket.socket]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""The sockets each client opened inside ``bounded``: an exchange on a reused keep-alive connection opens none,
+and its watchdog must still be able to shut the one it reads from."""
+
+
 @contextmanager
 def bounded(client: httpx.Client, seconds: float = EXCHANGE_SECONDS, max_bytes: int = MAX_BODY) -> Iterator[_Bound]:
     """Within the block, every response ``client`` receives is read at most ``max_bytes`` (decoded) and the
@@ -241,11 +372,13 @@ def bounded(client: httpx.Client, seconds: float = EXCHANGE_SECONDS, max_bytes: 
     Breaking either bound raises an ``httpx.TransportError`` (``ResponseTooLarge``, ``ExchangeDeadline``)
     without holding the rest of the body in memory.
     """
-    bound = _Bound(seconds, max_bytes)
+    with _SOCKETS_LOCK:
+        sockets = _CLIENT_SOCKETS.setdefault(client, weakref.WeakSet())
+    bound = _Bound(seconds, max_bytes, sockets)
     hooks = client.event_hooks
     hooks["request"].append(bound.on_request)
     hooks["response"].append(bound.on_response)
-    bound._watchdog.start()
+    _WATCHDOG.watch(bound)
     try:
         yield bound
     except httpx.HTTPError as err:
@@ -253,7 +386,7 @@ def bounded(client: httpx.Client, seconds: float = EXCHANGE_SECONDS, max_bytes: 
             raise ExchangeDeadline(DEADLINE_TEXT.format(seconds=seconds)) from err
         raise
     finally:
-        bound._watchdog.cancel()
+        bound.finish()
         for event, hook in (("request", bound.on_request), ("response", bound.on_response)):
             with suppress(ValueError):
                 hooks[event].remove(hook)

@@ -6,6 +6,7 @@ import pytest
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
+from olares_auth_mcp.auth.credentials import resolve_credentials
 from olares_auth_mcp.auth.errors import (
     AlreadyAuthenticated,
     ExpiryUnknown,
@@ -25,7 +26,6 @@ from olares_auth_mcp.auth.profiles import (
     remove_profile,
 )
 from olares_auth_mcp.auth.readiness import assess
-from olares_auth_mcp.auth.refresh import resolve_credentials
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.auth.wire import default_http_factory

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from olares_auth_mcp.auth.refresh import OlaresAuth, TokenCell
+from olares_auth_mcp.auth.httpx_auth import OlaresAuth, TokenCell
 from tests.helpers import make_jwt
 
 NOW = 1_800_000_000.0
