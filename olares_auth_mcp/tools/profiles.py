@@ -25,7 +25,7 @@ from olares_auth_mcp.auth.errors import (
     ProfileNotFound,
 )
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
+from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints, listing
 from olares_auth_mcp.cli.profile import render_table
 from olares_auth_mcp.login.confirm import Question
 from olares_auth_mcp.login.service import LoginService
@@ -174,10 +174,9 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 except AuthError as err:
                     warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
             config = account.store.snapshot()
-            rows = profile_rows(config, deps.vault, now=deps.clock())
-            warnings.extend(row.warning for row in rows if row.warning)
             legacy = deps.paths.legacy_tokens_file.exists()
-            hints = sorted(environment_hints({str(row.status) for row in rows}, deps.vault, legacy))
+            rows, hints = listing(config, deps.vault, now=deps.clock(), legacy_tokens_exists=legacy)
+            warnings.extend(row.warning for row in rows if row.warning)
             current = config.current()
             return ProfileListResult(
                 profiles=[_row_model(row) for row in rows],
