@@ -84,6 +84,25 @@ def redact_jwts(text: str, replacement: str = REDACTED) -> str:
     return "".join(parts)
 
 
+_KNOWN_SCAN: list[tuple[tuple[str, ...], re.Pattern[str] | None]] = [((), None)]  # the last secrets asked about
+
+
+def _carries_known(value: str, known: Iterable[str]) -> bool:
+    """Whether ``value`` contains one of the ``known`` secrets (those of ``MIN_SECRET_LENGTH`` or more).
+
+    One trie-shaped regex over ``value`` (``_trie_pattern``), compiled again only when the secrets change:
+    the screen asks this for every argument of every call, and a loop over the secrets made each call's
+    cost grow with the number of profiles. Looking the secrets up compares them as a tuple (C speed).
+    """
+    secrets = tuple(known)
+    cached, pattern = _KNOWN_SCAN[0]
+    if secrets != cached:
+        usable = [secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH]
+        pattern = re.compile(_trie_pattern(usable)) if usable else None
+        _KNOWN_SCAN[0] = (secrets, pattern)
+    return pattern is not None and pattern.search(value) is not None
+
+
 def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool = True) -> bool:
     """True when ``value`` is (or carries) a credential and must not be accepted as an argument.
 
@@ -93,7 +112,7 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
     """
     if find_jwt(value):
         return True
-    if any(len(secret) >= MIN_SECRET_LENGTH and secret in value for secret in known):
+    if _carries_known(value, known):
         return True
     if identifier:
         for word in _TOKENISH.findall(value):
