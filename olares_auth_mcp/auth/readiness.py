@@ -26,23 +26,14 @@ from olares_auth_mcp.auth.errors import (
     TokenInvalidated,
 )
 from olares_auth_mcp.auth.olares_id import OlaresID
-from olares_auth_mcp.auth.profiles import ProfileRow, profile_row, profile_rows
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_row
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
-from olares_auth_mcp.auth.vault._files import stat_once
 
 if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
 
-__all__ = [
-    "NextAction",
-    "Readiness",
-    "assess",
-    "assess_live",
-    "environment_hints",
-    "listing",
-    "loose_key_hints",
-]
+__all__ = ["NextAction", "Readiness", "assess", "assess_live", "environment_hints", "loose_key_hints"]
 
 Decision = Literal["proceed", "stop"]
 
@@ -142,17 +133,6 @@ def environment_hints(
             "anyone who can read that directory can decrypt them."
         )
     return hints
-
-
-def listing(
-    config: Config, vault: TokenVault, *, now: float, legacy_tokens_exists: bool
-) -> tuple[list[ProfileRow], list[str]]:
-    """The rows of ``profile list`` and their ``environment_hints`` (sorted), in one pass over the files:
-    each token file and the key file are ``stat``-ed once (``stat_once``), not once per reader and row."""
-    with stat_once():
-        rows = profile_rows(config, vault, now=now)
-        hints = environment_hints({row.status for row in rows}, vault, legacy_tokens_exists)
-    return rows, sorted(hints)
 
 
 _VERDICTS: dict[Status, tuple[Decision, str, str | None]] = {

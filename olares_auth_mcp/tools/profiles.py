@@ -25,7 +25,8 @@ from olares_auth_mcp.auth.errors import (
     ProfileNotFound,
 )
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints, listing
+from olares_auth_mcp.auth.readiness import Readiness, assess, assess_live, environment_hints
+from olares_auth_mcp.auth.vault._files import stat_once
 from olares_auth_mcp.cli.profile import render_table
 from olares_auth_mcp.login.confirm import Question
 from olares_auth_mcp.login.service import LoginService
@@ -174,9 +175,11 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
                 except AuthError as err:
                     warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
             config = account.store.snapshot()
-            legacy = deps.paths.legacy_tokens_file.exists()
-            rows, hints = listing(config, deps.vault, now=deps.clock(), legacy_tokens_exists=legacy)
-            warnings.extend(row.warning for row in rows if row.warning)
+            with stat_once():  # each token file stat-ed once for its row and its permissions, the key file once
+                rows = profile_rows(config, deps.vault, now=deps.clock())
+                warnings.extend(row.warning for row in rows if row.warning)
+                legacy = deps.paths.legacy_tokens_file.exists()
+                hints = sorted(environment_hints({str(row.status) for row in rows}, deps.vault, legacy))
             current = config.current()
             return ProfileListResult(
                 profiles=[_row_model(row) for row in rows],
@@ -208,10 +211,11 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
 
         def call() -> ReadinessResult:
             cli = installed_cli(deps.env)
-            local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock(), cli=cli)
-            legacy = deps.paths.legacy_tokens_file.exists()
-            accounts = [local.olares_id] if local.olares_id else []
-            local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy, accounts))
+            with stat_once():  # the profile's token file and the key file, stat-ed once for the verdict and hints
+                local = assess(account.store.snapshot(), deps.vault, target=profile, now=deps.clock(), cli=cli)
+                legacy = deps.paths.legacy_tokens_file.exists()
+                accounts = [local.olares_id] if local.olares_id else []
+                local = replace(local, hints=environment_hints({local.status}, deps.vault, legacy, accounts))
             if live and local.decision == "proceed":
                 local = assess_live(account, local, target=profile, clock=deps.clock, cli=cli)
             return _readiness_model(local)

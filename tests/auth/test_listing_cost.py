@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
-from olares_auth_mcp.auth.readiness import listing
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_rows
+from olares_auth_mcp.auth.readiness import environment_hints
 from olares_auth_mcp.auth.redact import Redactor
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.tokens import TokenRecord
@@ -61,7 +62,7 @@ def test_the_snapshot_sees_a_write_from_another_process(store: ConfigStore, path
     assert store.snapshot().profiles[0].name == "aaaa"
     writer = (
         "import sys; from pathlib import Path\n"
-        "from olares_auth_mcp.auth.config import ConfigStore, Profile\n"
+        "from olares_auth_mcp.auth.config import Config, ConfigStore, Profile\n"
         "from olares_auth_mcp.auth.paths import Paths\n"
         "paths = Paths(home=Path(sys.argv[1]), keychain_dir=Path(sys.argv[2]), platform='linux')\n"
         "ConfigStore(paths).mutate(lambda c: c.upsert(Profile(sys.argv[3], name='bbbb')))"
@@ -157,6 +158,13 @@ def test_a_racy_file_has_no_reusable_witness(tmp_path: Path) -> None:
 # --- one stat per file per listing -----------------------------------------------------------------------
 
 
+def listing(config: Config, vault: BlobVault, *, now: float) -> tuple[list[ProfileRow], list[str]]:
+    """What ``profile_list`` reads: the rows and their hints, in one ``stat_once`` block."""
+    with stat_once():
+        rows = profile_rows(config, vault, now=now)
+        return rows, environment_hints({row.status for row in rows}, vault, False)
+
+
 def _seed(store: ConfigStore, vault: BlobVault) -> None:
     store.mutate(lambda c: c.profiles.extend([Profile(ALICE), Profile(BOB)]))
     vault.set(TokenRecord(ALICE, access_token=make_jwt({"exp": 4102444800}), refresh_token="rt-alice-0123456789"))
@@ -164,16 +172,16 @@ def _seed(store: ConfigStore, vault: BlobVault) -> None:
 
 def test_each_listing_sees_the_files_as_they_are_now(store: ConfigStore, vault: BlobVault, paths: Paths) -> None:
     _seed(store, vault)
-    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000, legacy_tokens_exists=False)
+    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000)
     assert [row.status for row in rows] == [Status.LOGGED_IN, Status.NEVER] and hints == []
     (paths.keychain_dir / "master.key").chmod(0o644)
     vault.set(TokenRecord(BOB, access_token=make_jwt({"exp": 1}), refresh_token="rt-bob-0123456789"))
-    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000, legacy_tokens_exists=False)
+    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000)
     assert [row.status for row in rows] == [Status.LOGGED_IN, Status.EXPIRED]
     assert len(hints) == 1 and "master.key is accessible to other users (mode 0644)" in hints[0]
     (paths.keychain_dir / "master.key").chmod(0o600)
     (paths.keychain_dir / "alice_olares.com.enc").unlink()
-    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000, legacy_tokens_exists=False)
+    rows, hints = listing(store.snapshot(), vault, now=1_800_000_000)
     assert [row.status for row in rows] == [Status.NEVER, Status.EXPIRED] and hints == []
 
 
@@ -202,3 +210,15 @@ def test_clean_json_still_finds_secrets_that_are_not_jwts() -> None:
     assert not redactor.clean_json('{"note": "opaque-session-9876"}')
     assert not redactor.clean_json('{"note": "' + jwt + '"}')
     assert not redactor.clean_json('{"note": "eyJ alone is enough to walk the value"}')
+
+
+def test_the_screen_sees_a_secret_stored_after_its_pattern_was_built() -> None:
+    from olares_auth_mcp.auth.redact import looks_like_secret
+
+    known = [f"rt-{n:04d}-0123456789abcdef" for n in range(300)]
+    assert looks_like_secret(f"x {known[150]} y", known, identifier=False)
+    assert not looks_like_secret("x rt-9999-0123456789abcdef y", known, identifier=False)
+    known.append("rt-9999-0123456789abcdef")  # the same list, grown in place: still seen
+    assert looks_like_secret("x rt-9999-0123456789abcdef y", known, identifier=False)
+    assert not looks_like_secret(f"x {known[150]} y", known[:150], identifier=False)
+    assert not looks_like_secret("x short1 y", ["short1"], identifier=False)  # shorter than MIN_SECRET_LENGTH
