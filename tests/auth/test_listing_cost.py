@@ -222,3 +222,29 @@ def test_the_screen_sees_a_secret_stored_after_its_pattern_was_built() -> None:
     assert looks_like_secret("x rt-9999-0123456789abcdef y", known, identifier=False)
     assert not looks_like_secret(f"x {known[150]} y", known[:150], identifier=False)
     assert not looks_like_secret("x short1 y", ["short1"], identifier=False)  # shorter than MIN_SECRET_LENGTH
+
+
+# --- the audit log makes its directory only when it is missing ------------------------------------------
+
+
+def test_the_audit_log_makes_its_private_directory_when_missing_and_again_after_removal(tmp_path: Path) -> None:
+    import json
+    import shutil
+    import stat
+
+    from olares_auth_mcp.auth.audit import AuditLog
+
+    log_path = tmp_path / "home" / "logs" / "audit.log"
+    log = AuditLog(log_path)
+    log.record(tool="profile_list", profile=None, outcome="ok", arguments={}, now=1_800_000_000)
+    log.record(tool="auth_readiness", profile=None, outcome="ok", arguments={}, now=1_800_000_001)
+    assert [json.loads(line)["tool"] for line in log_path.read_text().splitlines()] == [
+        "profile_list",
+        "auth_readiness",
+    ]
+    for directory in (tmp_path / "home", log_path.parent):
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    shutil.rmtree(tmp_path / "home")
+    log.record(tool="profile_use", profile="x", outcome="ok", arguments={}, now=1_800_000_002)
+    assert json.loads(log_path.read_text())["tool"] == "profile_use"
+    assert stat.S_IMODE(os.stat(log_path).st_mode) == 0o600
