@@ -9,6 +9,11 @@ Two clients, each the same for both servers:
 Run: python bench/gate_latency.py [--calls 200] [--profiles 50,200]. Targets, p50 ratio to the no-op:
 auth_readiness <= 1.5 (both clients, 50 profiles) and, with the raw client, profile_list <= 2 at 50
 profiles and <= 4 at 200, auth_readiness <= 1.3 at 200.
+
+On a busy machine, wall-clock ratios from runs minutes apart are not comparable. ``--against DIR`` adds a
+second checkout's server (another branch, ``/work/main``) to the raw-client runs, interleaved call by call
+with ours and the no-op, and every raw-client run also prints each server's CPU time per call
+(``/proc/<pid>/stat``), which other processes' load barely moves.
 """
 
 from __future__ import annotations
@@ -56,14 +61,16 @@ LIST_TARGETS = {50: 2.0, 200: 4.0}
 GATE_TARGETS = {200: 1.3}
 
 
-def report(title: str, results: dict[str, list[float]], profiles: int, listing_note: str = "") -> tuple[float, float]:
+def report(
+    title: str, results: dict[str, list[float]], profiles: int, listing_note: str = "", whose: str = "ours"
+) -> tuple[float, float]:
     """Print one measurement's rows and ratios; return (auth_readiness, profile_list) / no-op at p50."""
     base_p50 = statistics.median(results["noop"])
     gate = statistics.median(results["auth_readiness"]) / base_p50
     listing = statistics.median(results["profile_list"]) / base_p50
     print(title)
-    print(row("auth_readiness (ours)", results["auth_readiness"]))
-    print(row(f"profile_list, {profiles} rows (ours)", results["profile_list"]))
+    print(row(f"auth_readiness ({whose})", results["auth_readiness"]))
+    print(row(f"profile_list, {profiles} rows ({whose})", results["profile_list"]))
     print(row("no-op tool (bare MCPServer)", results["noop"]))
     gate_target = GATE_TARGETS.get(profiles, 1.5)
     list_target = f"(target <= {LIST_TARGETS[profiles]})" if profiles in LIST_TARGETS else ""
@@ -116,8 +123,8 @@ async def main(calls: int) -> float:
 class RawClient:
     """JSON-RPC 2.0 over a server's stdio, one request at a time (2025-11-25 handshake)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=cwd)
         self.next_id = 0
         self.request(
             "initialize",
@@ -146,43 +153,81 @@ class RawClient:
         assert not reply["result"].get("isError"), reply
         return elapsed
 
+    def cpu_seconds(self) -> float:
+        """The server's user + system CPU time so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
         self.proc.wait(10)
 
 
-def raw_client_run(calls: int, profiles: int) -> tuple[float, float]:
+def _cpu_per_call(client: RawClient, calls: int, *tools: str) -> dict[str, float]:
+    """CPU milliseconds per call of each tool, each measured over ``calls`` back-to-back calls."""
+    out = {}
+    for tool in tools:
+        before = client.cpu_seconds()
+        for _ in range(calls):
+            client.timed_call(tool)
+        out[tool] = (client.cpu_seconds() - before) * 1000 / calls
+    return out
+
+
+def raw_client_run(calls: int, profiles: int, against: Path | None = None) -> tuple[float, float]:
     _, env = make_home(profiles=profiles)
     mine = RawClient([sys.executable, "-m", "olares_auth_mcp"], env)
     base = RawClient([sys.executable, str(Path(__file__).parent / "bare_server.py")], env)
+    other = None
+    if against is not None:  # the same command, importing the package from the other checkout (-m: cwd first)
+        env_against = {**env, "PYTHONPATH": str(against)}
+        other = RawClient([sys.executable, "-m", "olares_auth_mcp"], env_against, cwd=against)
     results: dict[str, list[float]] = {"auth_readiness": [], "profile_list": [], "noop": []}
+    theirs: dict[str, list[float]] = {"auth_readiness": [], "profile_list": [], "noop": results["noop"]}
     try:
         for _ in range(10):
-            mine.timed_call("auth_readiness")
-            mine.timed_call("profile_list")
+            for client in (mine, other):
+                if client is not None:
+                    client.timed_call("auth_readiness")
+                    client.timed_call("profile_list")
             base.timed_call("noop")
         for _ in range(calls):
             results["noop"].append(base.timed_call("noop"))
             results["auth_readiness"].append(mine.timed_call("auth_readiness"))
             results["profile_list"].append(mine.timed_call("profile_list"))
+            if other is not None:
+                theirs["auth_readiness"].append(other.timed_call("auth_readiness"))
+                theirs["profile_list"].append(other.timed_call("profile_list"))
+        cpu = {"ours": _cpu_per_call(mine, calls, "auth_readiness", "profile_list")}
+        cpu["no-op"] = _cpu_per_call(base, calls, "noop")
+        if other is not None:
+            cpu[f"{against}"] = _cpu_per_call(other, calls, "auth_readiness", "profile_list")
     finally:
-        mine.close()
-        base.close()
-    return report(
-        f"\nraw JSON-RPC client (no client-side schema validation), {calls} calls, {profiles} profiles in the home",
-        results,
-        profiles,
-    )
+        for client in (mine, base, other):
+            if client is not None:
+                client.close()
+    title = f"\nraw JSON-RPC client (no client-side schema validation), {calls} calls, {profiles} profiles in the home"
+    ratios = report(title, results, profiles)
+    if other is not None:
+        report(f"  the same calls, interleaved, by the server in {against}", theirs, profiles, whose="against")
+    print("  server CPU per call (ms): " + "; ".join(f"{name} {tools}" for name, tools in _rounded(cpu).items()))
+    return ratios
+
+
+def _rounded(cpu: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {name: {tool: round(ms, 2) for tool, ms in tools.items()} for name, tools in cpu.items()}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--profiles", default="50,200", help="comma-separated profile counts for the raw client")
+    parser.add_argument("--against", type=Path, help="another checkout whose server runs interleaved with ours")
+    parser.add_argument("--raw-only", action="store_true", help="skip the SDK-client run")
     args = parser.parse_args()
-    ok = anyio.run(main, args.calls) <= 1.5
+    ok = args.raw_only or anyio.run(main, args.calls) <= 1.5
     for count in (int(n) for n in args.profiles.split(",")):
-        gate, listing = raw_client_run(args.calls, count)
+        gate, listing = raw_client_run(args.calls, count, args.against)
         ok = ok and gate <= GATE_TARGETS.get(count, 1.5) and listing <= LIST_TARGETS.get(count, float("inf"))
     sys.exit(0 if ok else 1)

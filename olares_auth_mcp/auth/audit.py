@@ -72,10 +72,14 @@ class AuditLog:
             ensure_ascii=False,
             sort_keys=False,
         )
+        data = (line + "\n").encode("utf-8")
         with self._lock:
             try:
-                make_private_dirs(self.path.parent)
-                self._append(self.path, (line + "\n").encode("utf-8"))
+                try:
+                    self._append(self.path, data)
+                except FileNotFoundError:  # the first line: the directory is made only then, not checked per call
+                    make_private_dirs(self.path.parent)
+                    self._append(self.path, data)
             except OSError:
                 pass  # the audit log must never break a tool call; the call's own outcome is still returned
 

@@ -47,7 +47,7 @@ from olares_auth_mcp.auth.gojson import (
 )
 from olares_auth_mcp.auth.locks import flock_exclusive
 from olares_auth_mcp.auth.paths import Paths
-from olares_auth_mcp.auth.vault._files import safe_file_name
+from olares_auth_mcp.auth.vault._files import ParsedFile, safe_file_name
 
 __all__ = ["MAX_CONFIG_BYTES", "Config", "ConfigStore", "Profile"]
 
@@ -387,25 +387,17 @@ class ConfigStore:
     def __init__(self, paths: Paths, *, lock_timeout: float = 10.0) -> None:
         self.paths = paths
         self.lock_timeout = lock_timeout
-        self._snapshot: tuple[object, Config] | None = None
+        self._snapshot: ParsedFile[Config] = ParsedFile()
 
     def snapshot(self) -> Config:
         """The config for readers that never change it, re-parsed only when the file changed.
 
-        Every write is a rename of a new file, so (inode, mtime, size) changes with each one.
-        Callers must not mutate the result; ``mutate`` always re-reads from disk.
+        Cached by file identity (device, inode, size, mtime, ctime; ``ParsedFile``): a rename, an
+        in-place rewrite and a write by another process all move it, and a file changed within the last
+        two seconds is parsed on every call. Callers must not mutate the result; ``mutate`` always
+        re-reads from disk.
         """
-        try:
-            st = os.stat(self.paths.config_file)
-            key: object = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            key = None
-        cached = self._snapshot
-        if key is not None and cached is not None and cached[0] == key:
-            return cached[1]
-        config = self.load()
-        self._snapshot = (key, config) if key is not None else None
-        return config
+        return self._snapshot.get(self.paths.config_file, self.load)
 
     def load(self) -> Config:
         """The current config; a missing file is an empty config.

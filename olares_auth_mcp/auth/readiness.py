@@ -31,6 +31,7 @@ from olares_auth_mcp.auth.olares_id import OlaresID
 from olares_auth_mcp.auth.profiles import ProfileRow, profile_row, profile_rows
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
+from olares_auth_mcp.auth.vault._files import stat_once
 
 if TYPE_CHECKING:
     from olares_auth_mcp.auth.account import Account
@@ -308,10 +309,11 @@ def gate(account: Account, *, target: str | None = None, live: bool = False) -> 
     account's ``PATH``.
     """
     cli = installed_cli(account.env)
-    local = assess(account.store.snapshot(), account.vault, target=target, now=account.clock(), cli=cli)
-    legacy = account.paths.legacy_tokens_file.exists()
-    accounts = [local.olares_id] if local.olares_id else []
-    local = replace(local, hints=environment_hints({local.status}, account.vault, legacy, accounts))
+    with stat_once():  # the profile's token file and the key file, stat-ed once for the verdict and the hints
+        local = assess(account.store.snapshot(), account.vault, target=target, now=account.clock(), cli=cli)
+        legacy = account.paths.legacy_tokens_file.exists()
+        accounts = [local.olares_id] if local.olares_id else []
+        local = replace(local, hints=environment_hints({local.status}, account.vault, legacy, accounts))
     if live and local.decision == "proceed":
         return assess_live(account, local, target=target, clock=account.clock, cli=cli)
     return local
@@ -341,9 +343,10 @@ def listing(account: Account, *, refresh_version: bool = False) -> ProfileListin
         except AuthError as err:
             warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
     config = account.store.snapshot()
-    rows = profile_rows(config, account.vault, now=account.clock())
-    warnings.extend(row.warning for row in rows if row.warning)
-    legacy = account.paths.legacy_tokens_file.exists()
-    hints = sorted(environment_hints({str(row.status) for row in rows}, account.vault, legacy))
+    with stat_once():  # each token file stat-ed once for its row and its permissions, the key file once
+        rows = profile_rows(config, account.vault, now=account.clock())
+        warnings.extend(row.warning for row in rows if row.warning)
+        legacy = account.paths.legacy_tokens_file.exists()
+        hints = sorted(environment_hints({str(row.status) for row in rows}, account.vault, legacy))
     current = config.current()
     return ProfileListing(rows, current.display_name if current else None, account.vault.backend, warnings, hints)

@@ -84,6 +84,25 @@ def redact_jwts(text: str, replacement: str = REDACTED) -> str:
     return "".join(parts)
 
 
+_KNOWN_SCAN: list[tuple[tuple[str, ...], re.Pattern[str] | None]] = [((), None)]  # the last secrets asked about
+
+
+def _carries_known(value: str, known: Iterable[str]) -> bool:
+    """Whether ``value`` contains one of the ``known`` secrets (those of ``MIN_SECRET_LENGTH`` or more).
+
+    One trie-shaped regex over ``value`` (``_trie_pattern``), compiled again only when the secrets change:
+    the screen asks this for every argument of every call, and a loop over the secrets made each call's
+    cost grow with the number of profiles. Looking the secrets up compares them as a tuple (C speed).
+    """
+    secrets = tuple(known)
+    cached, pattern = _KNOWN_SCAN[0]
+    if secrets != cached:
+        usable = [secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH]
+        pattern = re.compile(_trie_pattern(usable)) if usable else None
+        _KNOWN_SCAN[0] = (secrets, pattern)
+    return pattern is not None and pattern.search(value) is not None
+
+
 def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool = True) -> bool:
     """True when ``value`` is (or carries) a credential and must not be accepted as an argument.
 
@@ -93,7 +112,7 @@ def looks_like_secret(value: str, known: Iterable[str] = (), *, identifier: bool
     """
     if find_jwt(value):
         return True
-    if any(len(secret) >= MIN_SECRET_LENGTH and secret in value for secret in known):
+    if _carries_known(value, known):
         return True
     if identifier:
         for word in _TOKENISH.findall(value):
@@ -147,6 +166,8 @@ class Redactor:
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
         self._secrets = secrets
         self._compiled: tuple[object, frozenset[str], re.Pattern[str] | None, bool] = (None, frozenset(), None, True)
+        # for ``clean_json``: the secrets without an ``eyJ``, which it rules out first (one fast substring scan)
+        self._no_jwt: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
         self._sorted: tuple[object, list[str]] = (None, [])
 
     def known(self, source: Iterable[str] | None = None) -> list[str]:
@@ -162,15 +183,22 @@ class Redactor:
         return ordered
 
     def _pattern(self, known: list[str]) -> re.Pattern[str] | None:
-        seen, secrets, pattern, json_safe = self._compiled
+        return self._state(known)[2]
+
+    def _state(self, known: list[str]) -> tuple[object, frozenset[str], re.Pattern[str] | None, bool]:
+        """(``known``, its set, the pattern of that set, whether JSON text shows its secrets unescaped)."""
+        state = self._compiled
+        seen, secrets, pattern, json_safe = state
         if known is seen:
-            return pattern
+            return state
         key = frozenset(s for s in known if len(s) >= MIN_SECRET_LENGTH)
         if key != secrets:
             pattern = re.compile(_trie_pattern(key)) if key else None
             json_safe = not any(_JSON_ESCAPED.search(s) for s in key)
-        self._compiled = (known, key, pattern, json_safe)
-        return pattern
+        else:
+            key = secrets  # the same set keeps its object: ``clean_json`` compares by identity
+        self._compiled = state = (known, key, pattern, json_safe)
+        return state
 
     def clean_json(self, text: str, known: list[str] | None = None) -> bool:
         """True when the JSON ``text`` of a value proves that ``value(...)`` would change nothing.
@@ -182,9 +210,16 @@ class Redactor:
         anything JWT-shaped contains ``eyJ``, which JSON never escapes. A False answer only means:
         walk the value.
         """
-        pattern = self._pattern(self.known() if known is None else known)
-        if not self._compiled[3] or "eyJ" in text:
+        _, secrets, _, json_safe = self._state(self.known() if known is None else known)
+        if not json_safe or "eyJ" in text:
             return False
+        # No "eyJ" in the text: no secret containing one can be in it either, so only the others are looked
+        # for (stored access tokens are JWTs; the rest usually share a literal prefix the regex engine skips to).
+        of, pattern = self._no_jwt
+        if of is not secrets:
+            others = [s for s in secrets if "eyJ" not in s]
+            pattern = re.compile(_trie_pattern(others)) if others else None
+            self._no_jwt = (secrets, pattern)
         return pattern is None or pattern.search(text) is None
 
     def text(self, value: str, known: list[str] | None = None) -> str:

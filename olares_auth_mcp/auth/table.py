@@ -55,15 +55,8 @@ def tabwrite(rows: Sequence[Sequence[str]], padding: int = 2) -> str:
     if not rows:
         return ""
     columns = max(len(row) for row in rows)
-    widths = [0] * columns
-    for row in rows:
-        for index, cell in enumerate(row[:-1]):
-            widths[index] = max(widths[index], len(cell))
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(widths[index] + padding) for index, cell in enumerate(row[:-1])]
-        cells.append(row[-1])
-        lines.append("".join(cells))
+    widths = [max((len(row[i]) for row in rows if i < len(row) - 1), default=0) + padding for i in range(columns)]
+    lines = ["".join([cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]) + row[-1] for row in rows]
     return "\n".join(lines) + "\n"
 
 

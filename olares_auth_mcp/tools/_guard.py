@@ -11,7 +11,6 @@ as the client sent them, redacted the same way.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 
 from olares_auth_mcp.auth.errors import AuthError, TokenNotFound, VaultError
 from olares_auth_mcp.auth.redact import Redactor, looks_like_secret
+from olares_auth_mcp.auth.vault._files import change_witness
 from olares_auth_mcp.login.errors import LoginError
 from olares_auth_mcp.tools.deps import Deps
 
@@ -79,22 +79,11 @@ class Guard:
     def _vault_fingerprint(self) -> object:
         """Cheap change detection, so secrets are re-read only when something was written.
 
-        Every write of config.json or of a token file is a rename of a freshly created file, so the
-        inode behind each name changes with every write. ``readdir`` reports those inodes (``d_ino``)
-        without a ``stat`` per file; the directory's own mtime is added as a second witness.
+        Every write of config.json or of a token file is a rename of a freshly created file, which moves
+        the directory's stamps; right after a change the entries' inodes are compared too (``change_witness``).
         """
-        parts: list[object] = []
-        for path in (self.deps.paths.config_file, self.deps.paths.keychain_dir):
-            try:
-                st = os.stat(path)
-                parts.append((st.st_ino, st.st_mtime_ns, st.st_size))
-            except OSError:
-                parts.append(None)
-        try:
-            with os.scandir(self.deps.paths.keychain_dir) as entries:
-                parts.extend(sorted((entry.name, entry.inode()) for entry in entries))
-        except OSError:
-            pass
+        paths = self.deps.paths
+        parts: list[object] = [change_witness(paths.config_file), change_witness(paths.keychain_dir)]
         if not str(self.deps.vault.backend).startswith(("file", "system")):
             parts.append(object())  # in-memory vaults cannot be stat'ed: never reuse the cache
         return tuple(parts)

@@ -6,9 +6,10 @@ Upstream: beclab/Olares `cli/pkg/auth/token_store.go`, `cli/pkg/auth/token_store
 ``<dir>/master.key``; on macOS it lives in the login keychain (``MacKeychainKey``).
 
 Reads are cached by file identity (device, inode, size, mtime_ns, ctime_ns): a listing of n profiles
-costs n ``stat`` calls, not n reads of the key and n decryptions. Every write here is a rename of a
-new file (a new inode), and an in-place rewrite that restores the mtime still moves the ctime. A file
-changed within ``RACY_NS`` of being cached could be replaced again inside one timestamp tick by a
+costs n ``stat`` calls, not n reads of the key and n decryptions (and inside ``stat_once()``, one
+listing, each file is ``stat``-ed once, however many readers look at it). Every write here is a rename
+of a new file (a new inode), and an in-place rewrite that restores the mtime still moves the ctime. A
+file changed within ``RACY_NS`` of being cached could be replaced again inside one timestamp tick by a
 same-sized file on a recycled inode; such "racy" entries (as git calls them) are confirmed by
 comparing the bytes on disk until they age out of that window.
 """
@@ -19,7 +20,8 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Final, Generic, NamedTuple, Protocol, TypeVar
 
@@ -29,7 +31,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from olares_auth_mcp.auth._fs import atomic_write, make_private_dirs
 from olares_auth_mcp.auth.errors import VaultCorrupted, VaultError
 
-__all__ = ["EncryptedFileStore", "KeySource", "RawKeyFile", "safe_file_name"]
+__all__ = [
+    "EncryptedFileStore",
+    "FileCache",
+    "KeySource",
+    "ParsedFile",
+    "RawKeyFile",
+    "change_witness",
+    "safe_file_name",
+    "stat_once",
+]
 
 KEY_SIZE: Final = 32
 NONCE_SIZE: Final = 12
@@ -64,6 +75,70 @@ def file_identity(st: os.stat_result) -> Identity:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+# path → its stat result, for the duration of one ``stat_once()`` block in this context (thread/task)
+_STATS: ContextVar[dict[str, os.stat_result] | None] = ContextVar("olares_stat_once", default=None)
+
+
+@contextlib.contextmanager
+def stat_once() -> Iterator[None]:
+    """Within the block, each file is ``stat``-ed at most once (in this thread or task): one listing asks
+    about the key file once per row and about every token file twice (its record, its permissions).
+
+    The answers describe the files as they were during the block, like any read that takes a moment;
+    nothing survives the block, so the next call looks again. Nested blocks share the outer one.
+    """
+    if _STATS.get() is not None:
+        yield
+        return
+    token = _STATS.set({})
+    try:
+        yield
+    finally:
+        _STATS.reset(token)
+
+
+def _stat(path: str) -> os.stat_result:
+    """``os.stat(path)``, answered once per path inside ``stat_once()``. ``OSError`` propagates (not memoised)."""
+    seen = _STATS.get()
+    if seen is None:
+        return os.stat(path)
+    st = seen.get(path)
+    if st is None:
+        st = seen[path] = os.stat(path)
+    return st
+
+
+def _racy(st: os.stat_result, now_ns: int, racy_ns: int) -> bool:
+    """Changed so recently that another change inside the same timestamp tick could keep every stamp."""
+    return now_ns - max(st.st_ctime_ns, st.st_mtime_ns) < racy_ns
+
+
+def change_witness(path: str | Path, *, racy_ns: int = RACY_NS) -> object:
+    """A value that compares unequal after any change to ``path`` (a file, or a directory's entries).
+
+    Every write here and by olares-cli is a rename of a new file, which moves the directory's mtime and
+    ctime; a file changed in place moves its own ctime. Within ``racy_ns`` of the last change a second
+    change could keep every stamp (one timestamp tick), so then a directory adds its entries' names and
+    inodes (``readdir``'s ``d_ino``, no ``stat`` per entry) and a file gives a fresh object that equals
+    nothing. None when ``path`` is missing. Without a recent change: one ``stat``, whatever the number
+    of entries.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    identity = file_identity(st)
+    if not _racy(st, time.time_ns(), racy_ns):
+        return identity
+    if not os.path.isdir(path):
+        return object()
+    try:
+        with os.scandir(path) as entries:
+            return (identity, tuple(sorted((entry.name, entry.inode()) for entry in entries)))
+    except OSError:
+        return object()
+
+
 class _Cached(NamedTuple, Generic[T]):
     identity: Identity
     raw: bytes
@@ -82,7 +157,7 @@ class FileCache(Generic[T]):
         """``decode(bytes of file)``, or None when the file does not exist. ``decode``'s errors propagate."""
         path = os.fspath(file)
         try:
-            st = os.stat(path)
+            st = _stat(path)
         except FileNotFoundError:
             self._entries.pop(path, None)
             return None
@@ -109,6 +184,37 @@ class FileCache(Generic[T]):
             self._entries.clear()
         else:
             self._entries.pop(os.fspath(file), None)
+
+
+class ParsedFile(Generic[T]):
+    """One file's parsed value, re-parsed only when the file's identity changes (``ConfigStore.snapshot``).
+
+    ``load`` reads and parses the file itself (with its own size cap and error wording); its result is
+    kept under the identity ``stat`` gave just before, and only when the file was not racy then: a file
+    changed within ``racy_ns`` is parsed on every call until it is older, so a second change inside the
+    same timestamp tick (same size, mtime and ctime) can never hide behind the cache. A file that changes
+    between the ``stat`` and the read leaves a value newer than its key, which the next ``stat`` replaces.
+    Errors are not kept: a broken file is read again on the next call.
+    """
+
+    def __init__(self, *, racy_ns: int = RACY_NS, clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self._entry: tuple[Identity, T] | None = None
+        self._racy_ns = racy_ns
+        self._clock_ns = clock_ns
+
+    def get(self, file: str | Path, load: Callable[[], T]) -> T:
+        try:
+            st = os.stat(file)
+        except OSError:  # missing or unreadable: ``load`` gives the answer (an empty value, or its error)
+            self._entry = None
+            return load()
+        identity = file_identity(st)
+        entry = self._entry
+        if entry is not None and entry[0] == identity:
+            return entry[1]
+        value = load()
+        self._entry = None if _racy(st, self._clock_ns(), self._racy_ns) else (identity, value)
+        return value
 
 
 def _read(path: str) -> tuple[os.stat_result, bytes]:
@@ -252,24 +358,25 @@ class EncryptedFileStore:
         ``accounts`` limits the token files looked at to those accounts' (the gate asks about one
         profile: a few ``stat`` calls, not a scan of the directory).
         """
+        directory = os.fspath(self.directory)
         if accounts is None:
             try:
-                with os.scandir(self.directory) as entries:
-                    names = sorted(e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES)
+                with os.scandir(directory) as entries:
+                    names = [e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES]
             except OSError:
                 return []
         else:
-            names = sorted({*_KEY_FILES, *(self.path_for(account).name for account in accounts)})
+            names = [*_KEY_FILES, *(safe_file_name(account) for account in accounts)]
         found = []
         me = os.geteuid()
-        for name in names:
-            path = self.directory / name
+        for name in sorted(set(names)):
             try:
-                st = path.stat()  # follows a symlink, as every reader does
+                st = _stat(os.path.join(directory, name))  # follows a symlink, as every reader does
             except OSError:
                 continue
             if st.st_uid != me:
-                found.append((path, f"is owned by uid {st.st_uid}, not by you (uid {me})"))
+                found.append((self.directory / name, f"is owned by uid {st.st_uid}, not by you (uid {me})"))
             elif st.st_mode & 0o077:
-                found.append((path, f"is accessible to other users (mode {st.st_mode & 0o777:04o})"))
+                why = f"is accessible to other users (mode {st.st_mode & 0o777:04o})"
+                found.append((self.directory / name, why))
         return found
