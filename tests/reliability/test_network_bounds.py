@@ -20,6 +20,8 @@ from mcp import Client
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import RefreshFailed, ServerError
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.auth.wire import default_http_factory, refresh_grant
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.server.deps import Deps
@@ -114,7 +116,7 @@ def test_a_dripping_refresh_ends_at_its_deadline() -> None:
     assert "deadline exceeded" in str(info.value) and info.value.transient
 
 
-def test_a_dripping_whoami_ends_at_the_accounts_deadline(paths, vault) -> None:
+def test_a_dripping_whoami_ends_at_the_accounts_deadline(paths: Paths, vault: BlobVault) -> None:
     with HostileServer(dripping) as evil:
         account = Account(paths, vault, default_http_factory, time.time, {"OLARES_AUTH_MCP_SERVICE_URL": evil.url})
         account.exchange_seconds = 1.0
@@ -165,7 +167,7 @@ def test_a_server_dripping_its_headers_ends_at_the_deadline_too() -> None:
 
 
 @pytest.mark.anyio
-async def test_dripping_network_calls_never_starve_a_local_tool(paths, vault) -> None:
+async def test_dripping_network_calls_never_starve_a_local_tool(paths: Paths, vault: BlobVault) -> None:
     """45 whoami(refresh) calls against a server that drips (more than the default thread pool's 40 tokens):
     a local profile_list still answers at once, long before any of the network calls could end."""
     arrived = threading.Event()
