@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pexpect
 import pyotp
@@ -16,8 +17,10 @@ from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.errors import TokenNotFound
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault
-from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP, cli_env
+
+if TYPE_CHECKING:  # the simulator is imported where it starts
+    from olares_auth_mcp.sim import Simulator
 
 
 @pytest.fixture

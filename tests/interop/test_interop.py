@@ -14,14 +14,13 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.vault import file_vault
-from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.interop.harness import (
     COMBOS,
@@ -34,6 +33,9 @@ from tests.interop.harness import (
     client_command,
     run_combo,
 )
+
+if TYPE_CHECKING:  # the simulator is imported where it starts
+    from olares_auth_mcp.sim import Simulator
 
 NO_ELICITATION = "no elicitation on this connection's protocol version: the refusal is test_remove_without_elicitation"
 
