@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mcp import StdioServerParameters
 
-from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import file_vault
@@ -33,7 +33,7 @@ def make_home(profiles: int = 50) -> tuple[Path, dict[str, str]]:
         body = base64.urlsafe_b64encode(json.dumps({"exp": exp, "n": n}).encode()).rstrip(b"=").decode()
         return f"eyJhbGciOiJIUzUxMiJ9.{body}.c2ln"
 
-    def change(config) -> None:
+    def change(config: Config) -> None:
         config.profiles = [Profile(f"user{n}@olares.com") for n in range(profiles)]
         config.current_profile = "user0@olares.com"
 

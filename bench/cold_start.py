@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import anyio
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _harness import bare, make_home, ours, row
 
 
-async def first_list(params) -> float:
+async def first_list(params: StdioServerParameters) -> float:
     started = time.perf_counter()
     async with Client(params) as client:
         await client.list_tools()

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 from mcp import Client
@@ -79,7 +80,7 @@ def report(
     return gate, listing
 
 
-async def timed(client: Client, tool: str, arguments: dict) -> float:
+async def timed(client: Client, tool: str, arguments: dict[str, Any]) -> float:
     started = time.perf_counter()
     result = await client.call_tool(tool, arguments)
     elapsed = time.perf_counter() - started
@@ -132,21 +133,21 @@ class RawClient:
         )
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
-    def send(self, message: dict) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(message).encode() + b"\n")
         self.proc.stdin.flush()
 
-    def request(self, method: str, params: dict) -> dict:
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         self.next_id += 1
         self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
         assert self.proc.stdout is not None
         while True:
-            reply = json.loads(self.proc.stdout.readline())
+            reply: dict[str, Any] = json.loads(self.proc.stdout.readline())
             if reply.get("id") == self.next_id:
                 return reply
 
-    def timed_call(self, tool: str, arguments: dict | None = None) -> float:
+    def timed_call(self, tool: str, arguments: dict[str, Any] | None = None) -> float:
         started = time.perf_counter()
         reply = self.request("tools/call", {"name": tool, "arguments": arguments or {}})
         elapsed = time.perf_counter() - started

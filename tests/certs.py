@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from olares_auth_mcp.auth.wire import HttpFactory
+
 
 @dataclass(frozen=True)
 class TestCA:
@@ -34,7 +36,7 @@ class TestCA:
     def client_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))
 
-    def http_factory(self):
+    def http_factory(self) -> HttpFactory:
         """An ``HttpFactory`` that trusts this CA (and only it), verifying as the default factory does."""
         trusted = self.client_context()
 

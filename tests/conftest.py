@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault, file_vault
+
+if TYPE_CHECKING:  # imported where used: a test that needs no simulator or server does not load them
+    from olares_auth_mcp.auth.account import Account
+    from olares_auth_mcp.server.deps import Deps
+    from olares_auth_mcp.sim import Simulator
 
 _ISOLATED = (
     "OLARES_CLI_HOME",
@@ -87,7 +94,7 @@ BOB_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
-def olares_sim():
+def olares_sim() -> Iterator[Simulator]:
     """A running simulator with a password-only account (alice) and a TOTP account (bob)."""
     from olares_auth_mcp.sim import Simulator, SimUser
 
@@ -102,7 +109,7 @@ def olares_sim():
 
 
 @pytest.fixture
-def account(paths: Paths, vault: BlobVault, olares_sim):
+def account(paths: Paths, vault: BlobVault, olares_sim: Simulator) -> Account:
     """An ``Account`` whose service URLs point at the simulator."""
     import time
 
@@ -112,7 +119,7 @@ def account(paths: Paths, vault: BlobVault, olares_sim):
     return Account(paths, vault, default_http_factory, time.time, {"OLARES_AUTH_MCP_SERVICE_URL": olares_sim.url})
 
 
-def seed_grant(account, olares_id: str, access: str, refresh: str, **profile_fields) -> None:
+def seed_grant(account: Account, olares_id: str, access: str, refresh: str, **profile_fields: Any) -> None:
     """Store a profile and its grant the way a login would, without the HTTP step."""
     from olares_auth_mcp.auth.config import Profile
     from olares_auth_mcp.auth.tokens import TokenRecord
@@ -122,7 +129,7 @@ def seed_grant(account, olares_id: str, access: str, refresh: str, **profile_fie
 
 
 @pytest.fixture
-def deps(paths: Paths, vault: BlobVault, olares_sim):
+def deps(paths: Paths, vault: BlobVault, olares_sim: Simulator) -> Deps:
     """Server dependencies on the isolated home, with service URLs pointing at the simulator."""
     from olares_auth_mcp.auth.runtime import Runtime
     from olares_auth_mcp.tools.deps import Deps
@@ -133,7 +140,7 @@ def deps(paths: Paths, vault: BlobVault, olares_sim):
 
 
 @pytest.fixture
-def stale(account, olares_sim):
+def stale(account: Account, olares_sim: Simulator) -> str:
     """Alice logged in; the server then treats her access token as expired. Returns that token."""
     access, refresh = olares_sim.issue_tokens(ALICE)
     seed_grant(account, ALICE, access, refresh)

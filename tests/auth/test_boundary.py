@@ -13,26 +13,28 @@ from olares_auth_mcp.auth.boundary import (
     import_env_names,
     read_import_token,
 )
-from olares_auth_mcp.auth.config import Config, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.errors import InvalidOlaresID, ProfileNotFound, UsageError
 from olares_auth_mcp.auth.profiles import ProfileFlags, remove_profile
+from olares_auth_mcp.auth.vault import BlobVault
 
 
 class Watched(Mapping[str, str]):
     """An environment that records every variable read from it."""
 
     def __init__(self, values: dict[str, str]) -> None:
-        self.values, self.read = values, []
+        self._values = values
+        self.read: list[str] = []
 
     def __getitem__(self, key: str) -> str:
         self.read.append(key)
-        return self.values[key]
+        return self._values[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
 
 
 def test_agent_ids_must_be_readable() -> None:
@@ -79,7 +81,7 @@ def test_destinations_come_from_the_profile_on_disk_only() -> None:
     assert agent_flags(config, "bob@olares.com", "")[0] == ProfileFlags("bob@olares.com")
 
 
-def test_removal_by_olares_id_never_hits_an_alias(store, vault) -> None:
+def test_removal_by_olares_id_never_hits_an_alias(store: ConfigStore, vault: BlobVault) -> None:
     store.mutate(
         lambda c: c.profiles.extend([Profile("alice@olares.com"), Profile("m@olares.com", name="alice@olares.com")])
     )

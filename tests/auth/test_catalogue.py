@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from olares_auth_mcp.auth import errors as e
-from olares_auth_mcp.auth.catalogue import CATALOGUE, UNCLASSIFIED, Diagnosis, classify
+from olares_auth_mcp.auth.catalogue import CATALOGUE, UNCLASSIFIED, Diagnosis, Entry, classify
 from olares_auth_mcp.auth.commands import OLARES_CLI, OURS
 
 ID = "alice@olares.com"
@@ -190,7 +190,7 @@ def test_the_wider_family_of_real_texts_is_classified(text: str, kind: str) -> N
     assert classify(text).entry.kind == kind
 
 
-def _entry(kind: str):
+def _entry(kind: str) -> Entry:
     return next(entry for entry in (*CATALOGUE, UNCLASSIFIED) if entry.kind == kind)
 
 

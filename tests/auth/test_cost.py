@@ -10,7 +10,9 @@ import ssl
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from olares_auth_mcp.auth.errors import JWTError, NoExpClaim, VaultError
@@ -29,8 +31,10 @@ ALICE = "alice@olares.com"
 # --- one TLS context per process ---------------------------------------------------------------
 
 
-def _context_of(client) -> ssl.SSLContext:  # httpx keeps it on the connection pool
-    return client._transport._pool._ssl_context
+def _context_of(client: httpx.Client) -> ssl.SSLContext:  # httpx keeps it on the connection pool
+    transport: Any = client._transport  # private to httpx: an HTTPTransport
+    context: ssl.SSLContext = transport._pool._ssl_context
+    return context
 
 
 def test_every_client_shares_one_verifying_context() -> None:

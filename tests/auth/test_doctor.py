@@ -11,7 +11,9 @@ import re
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,15 +33,22 @@ from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.helpers import make_jwt
 from tests.hostile import HostileServer
 
+if TYPE_CHECKING:  # a Test* class imported at run time would be collected by pytest
+    from tests.certs import TestCA
+
+    TlsSim = Callable[..., tuple[Simulator, TestCA]]
+
 QUICK = DoctorOptions(lock_wait=0.3, cli_timeout=2.0, net_timeout=2.0)
 
 
-def account_on(paths: Paths, vault: BlobVault, url: str = "", http: HttpFactory = default_http_factory, **env: str):
+def account_on(
+    paths: Paths, vault: BlobVault, url: str = "", http: HttpFactory = default_http_factory, **env: str
+) -> Account:
     rig = {"OLARES_AUTH_MCP_SERVICE_URL": url} if url else {}
     return Account(paths, vault, http, time.time, {"PATH": "", **rig, **env})
 
 
-def seed(account: Account, olares_id: str = ALICE, access: str = "", refresh: str = "", **fields: object) -> None:
+def seed(account: Account, olares_id: str = ALICE, access: str = "", refresh: str = "", **fields: Any) -> None:
     account.store.mutate(lambda c: (c.upsert(Profile(olares_id, **fields)), c.set_current(olares_id)))
     if access or refresh:
         account.vault.set(TokenRecord(olares_id, access_token=access, refresh_token=refresh))
@@ -51,7 +60,7 @@ def find(report: DoctorReport, check: str) -> Finding:
     return matches[0]
 
 
-def doctor(account: Account, **kwargs) -> DoctorReport:
+def doctor(account: Account, **kwargs: Any) -> DoctorReport:
     kwargs.setdefault("options", QUICK)
     report = run_doctor(account, **kwargs)
     for finding in report.findings:  # the contract: exactly one fix for every warn/fail, none otherwise
@@ -60,13 +69,13 @@ def doctor(account: Account, **kwargs) -> DoctorReport:
 
 
 @pytest.fixture
-def sim():
+def sim() -> Iterator[Simulator]:
     with Simulator([SimUser(ALICE, ALICE_PASSWORD)]) as simulator:
         yield simulator
 
 
 @pytest.fixture
-def alice(paths, vault, sim) -> Account:
+def alice(paths: Paths, vault: BlobVault, sim: Simulator) -> Account:
     """Alice logged in (a simulator grant), the rig pointing at the simulator."""
     account = account_on(paths, vault, sim.url)
     access, refresh = sim.issue_tokens(ALICE)
@@ -85,7 +94,7 @@ def test_a_finding_needs_exactly_one_fix_when_something_is_wrong() -> None:
 # -- local: files, modes, owners --------------------------------------------------------------
 
 
-def test_a_healthy_home_is_all_ok(alice) -> None:
+def test_a_healthy_home_is_all_ok(alice: Account) -> None:
     report = doctor(alice)
     statuses = {f.check: f.status for f in report.findings}
     for check in ("state.home", "state.token_dir", "state.locks", "config.file", "config.parse"):
@@ -105,7 +114,9 @@ def test_a_healthy_home_is_all_ok(alice) -> None:
         ("vault.token_files", lambda p: p.keychain_dir / "alice_olares.com.enc", 0o604, "chmod 600"),
     ],
 )
-def test_loose_modes_warn_with_the_chmod(alice, paths, check, target, mode, want) -> None:
+def test_loose_modes_warn_with_the_chmod(
+    alice: Account, paths: Paths, check: str, target: Callable[[Paths], Path], mode: int, want: str
+) -> None:
     path = target(paths)
     path.chmod(mode)
     finding = find(doctor(alice), check)
@@ -115,7 +126,7 @@ def test_loose_modes_warn_with_the_chmod(alice, paths, check, target, mode, want
     assert find(doctor(alice), check).status == "ok", "the one fix fixes it"
 
 
-def test_fixes_quote_paths_with_spaces(tmp_path) -> None:
+def test_fixes_quote_paths_with_spaces(tmp_path: Path) -> None:
     """macOS keeps tokens under "Application Support": a pasted fix must still name the right file."""
     paths = Paths(home=tmp_path / "my home", keychain_dir=tmp_path / "Application Support" / "olares-cli")
     vault = file_vault(paths)
@@ -132,7 +143,7 @@ def test_fixes_quote_paths_with_spaces(tmp_path) -> None:
     assert {find(after, c).status for c in ("config.file", "vault.master_key", "vault.token_files")} == {"ok"}
 
 
-def test_files_of_another_user_fail_with_the_chown(alice, paths) -> None:
+def test_files_of_another_user_fail_with_the_chown(alice: Account, paths: Paths) -> None:
     stranger = DoctorOptions(lock_wait=0.3, uid=os.getuid() + 4242)
     report = doctor(alice, options=stranger)
     for check in ("state.home", "state.token_dir", "config.file", "vault.master_key", "vault.token_files"):
@@ -141,7 +152,7 @@ def test_files_of_another_user_fail_with_the_chown(alice, paths) -> None:
     assert not report.healthy
 
 
-def test_nothing_stored_yet_is_ok_and_nothing_is_created(paths, vault) -> None:
+def test_nothing_stored_yet_is_ok_and_nothing_is_created(paths: Paths, vault: BlobVault) -> None:
     report = doctor(account_on(paths, vault))
     assert {find(report, c).status for c in ("state.home", "config.file", "vault.master_key")} == {"ok"}
     assert not paths.home.exists() and not paths.keychain_dir.exists(), "the doctor never creates anything"
@@ -150,7 +161,7 @@ def test_nothing_stored_yet_is_ok_and_nothing_is_created(paths, vault) -> None:
 # -- local: config, key, records, backend, legacy ---------------------------------------------------
 
 
-def test_a_broken_config_fails_with_the_config_stores_own_text(alice, paths) -> None:
+def test_a_broken_config_fails_with_the_config_stores_own_text(alice: Account, paths: Paths) -> None:
     paths.config_file.write_text('{"profiles": [}')
     with pytest.raises(ConfigError) as expected:
         ConfigStore(paths).load()
@@ -160,19 +171,19 @@ def test_a_broken_config_fails_with_the_config_stores_own_text(alice, paths) -> 
     assert find(report, "tokens").status == "skipped" and find(report, "live").status == "skipped"
 
 
-def test_a_master_key_of_the_wrong_length_fails(alice, paths) -> None:
+def test_a_master_key_of_the_wrong_length_fails(alice: Account, paths: Paths) -> None:
     (paths.keychain_dir / "master.key").write_bytes(b"k" * 31)
     finding = find(doctor(alice), "vault.master_key")
     assert finding.status == "fail" and "31 bytes" in finding.detail
 
 
-def test_token_files_without_a_master_key_fail(alice, paths) -> None:
+def test_token_files_without_a_master_key_fail(alice: Account, paths: Paths) -> None:
     (paths.keychain_dir / "master.key").unlink()
     finding = find(doctor(alice), "vault.master_key")
     assert finding.status == "fail" and "none of them can be decrypted" in finding.detail
 
 
-def test_an_undecryptable_record_fails_with_a_login_for_that_id(alice, paths) -> None:
+def test_an_undecryptable_record_fails_with_a_login_for_that_id(alice: Account, paths: Paths) -> None:
     (paths.keychain_dir / "alice_olares.com.enc").write_bytes(b"\x00" * 40)
     finding = find(doctor(alice, audience="agent"), f"token:{ALICE}")
     assert finding.status == "fail" and "authentication failed" in finding.detail
@@ -181,7 +192,7 @@ def test_an_undecryptable_record_fails_with_a_login_for_that_id(alice, paths) ->
     assert human.fix == f"olares-auth-mcp profile login --olares-id {ALICE}", "no olares-cli on this PATH"
 
 
-def test_a_record_stored_for_another_id_fails(alice, vault) -> None:
+def test_a_record_stored_for_another_id_fails(alice: Account, vault: BlobVault) -> None:
     """alice_olares.com.enc holding a record whose olaresId is someone else's is never alice's grant."""
     foreign = TokenRecord("alice_olares.com", access_token=make_jwt({"exp": int(time.time()) + 600}))
     vault.store.put_blob(ALICE, foreign.to_json().encode())
@@ -189,7 +200,7 @@ def test_a_record_stored_for_another_id_fails(alice, vault) -> None:
     assert finding.status == "fail" and finding.fix is not None and ALICE in finding.fix
 
 
-def test_an_invalidated_record_warns_and_a_missing_one_is_fine(alice, vault) -> None:
+def test_an_invalidated_record_warns_and_a_missing_one_is_fine(alice: Account, vault: BlobVault) -> None:
     vault.mark_invalidated(ALICE, 1)
     assert find(doctor(alice), f"token:{ALICE}").status == "warn"
     vault.delete(ALICE)
@@ -197,7 +208,7 @@ def test_an_invalidated_record_warns_and_a_missing_one_is_fine(alice, vault) -> 
     assert finding.status == "ok" and "never logged in" in finding.detail
 
 
-def _mac(tmp_path: Path, keyring) -> tuple[Paths, BlobVault]:
+def _mac(tmp_path: Path, keyring: object) -> tuple[Paths, BlobVault]:
     paths = Paths(home=tmp_path / "mh", keychain_dir=tmp_path / "Library" / "olares-cli", platform="darwin")
     vault = default_vault(paths, keyring_backend=keyring)
     vault.set(TokenRecord(ALICE, access_token=make_jwt({"exp": int(time.time()) + 600})))
@@ -205,7 +216,7 @@ def _mac(tmp_path: Path, keyring) -> tuple[Paths, BlobVault]:
     return paths, vault
 
 
-def test_the_file_fallback_warns_and_the_keychain_is_fine(tmp_path) -> None:
+def test_the_file_fallback_warns_and_the_keychain_is_fine(tmp_path: Path) -> None:
     paths, vault = _mac(tmp_path / "fallback", FailingKeyring())
     report = doctor(account_on(paths, vault))
     assert find(report, "vault.backend").status == "warn" and "master.key.file" in find(report, "vault.backend").detail
@@ -216,7 +227,7 @@ def test_the_file_fallback_warns_and_the_keychain_is_fine(tmp_path) -> None:
     assert find(report, f"token:{ALICE}").status == "ok"
 
 
-def test_a_locked_keychain_fails_once_with_the_unlock_command(tmp_path) -> None:
+def test_a_locked_keychain_fails_once_with_the_unlock_command(tmp_path: Path) -> None:
     paths = Paths(home=tmp_path / "mh", keychain_dir=tmp_path / "Library" / "olares-cli", platform="darwin")
     keyring = HangingKeyring()
     vault = BlobVault(EncryptedFileStore(paths.keychain_dir, MacKeychainKey(paths.keychain_dir, keyring, timeout=0.2)))
@@ -234,12 +245,12 @@ def test_a_locked_keychain_fails_once_with_the_unlock_command(tmp_path) -> None:
     assert second.status == "skipped"
 
 
-def test_the_linux_file_backend_is_named(alice) -> None:
+def test_the_linux_file_backend_is_named(alice: Account) -> None:
     finding = find(doctor(alice), "vault.backend")
     assert finding.status == "ok" and finding.detail.startswith("file:")
 
 
-def test_a_legacy_tokens_json_warns_and_is_never_deleted(alice, paths) -> None:
+def test_a_legacy_tokens_json_warns_and_is_never_deleted(alice: Account, paths: Paths) -> None:
     assert find(doctor(alice), "legacy.tokens_json").status == "ok"
     paths.legacy_tokens_file.write_text("{}")
     finding = find(doctor(alice), "legacy.tokens_json")
@@ -258,7 +269,9 @@ def fake_cli(directory: Path, script: str) -> str:
     return str(directory)
 
 
-def test_olares_cli_on_path_reports_its_version_and_gets_no_secret(paths, vault, tmp_path) -> None:
+def test_olares_cli_on_path_reports_its_version_and_gets_no_secret(
+    paths: Paths, vault: BlobVault, tmp_path: Path
+) -> None:
     spy = tmp_path / "seen-env"
     bin_dir = fake_cli(tmp_path / "bin", f'env > {spy}; echo "$@" >> {spy}; echo "olares-cli version 0.9.3"')
     account = account_on(paths, vault, PATH=bin_dir, OLARES_REFRESH_TOKEN="rt-must-not-reach-the-child-1234")
@@ -269,14 +282,16 @@ def test_olares_cli_on_path_reports_its_version_and_gets_no_secret(paths, vault,
 
 
 @pytest.mark.parametrize("script", ["echo 'usage: olares-cli [command]'", "exit 3", "exec sleep 30"])
-def test_olares_cli_without_a_version_or_hanging_warns(paths, vault, tmp_path, script) -> None:
+def test_olares_cli_without_a_version_or_hanging_warns(
+    paths: Paths, vault: BlobVault, tmp_path: Path, script: str
+) -> None:
     account = account_on(paths, vault, PATH=fake_cli(tmp_path / "bin", script))
     started = time.monotonic()
     finding = find(doctor(account, options=DoctorOptions(lock_wait=0.3, cli_timeout=0.5)), "olares_cli")
     assert finding.status == "warn" and time.monotonic() - started < 10
 
 
-def test_olares_cli_missing_from_path_warns(paths, vault, tmp_path) -> None:
+def test_olares_cli_missing_from_path_warns(paths: Paths, vault: BlobVault, tmp_path: Path) -> None:
     finding = find(doctor(account_on(paths, vault, PATH=str(tmp_path / "empty"))), "olares_cli")
     assert finding.status == "warn" and "not on PATH" in finding.detail
 
@@ -284,7 +299,7 @@ def test_olares_cli_missing_from_path_warns(paths, vault, tmp_path) -> None:
 # -- local: locks ---------------------------------------------------------------------------------
 
 
-def test_a_lock_held_longer_than_a_refresh_warns_and_is_kept(alice, paths) -> None:
+def test_a_lock_held_longer_than_a_refresh_warns_and_is_kept(alice: Account, paths: Paths) -> None:
     lock = paths.refresh_lock(ALICE)
     with flock_exclusive(lock, 1.0, TimeoutError):
         finding = find(doctor(alice), "locks")
@@ -309,7 +324,7 @@ def test_reach_routes_follow_what_the_client_declared() -> None:
     assert routes(SessionReach("2025-11-25", True, True, browser=True)) == ("url-elicitation", "form-elicitation")
 
 
-def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice) -> None:
+def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice: Account) -> None:
     assert find(doctor(alice), "session.reach").status == "skipped"
     bare = find(doctor(alice, session=SessionReach("2025-11-25", False, False), audience="agent"), "session.reach")
     assert bare.status == "warn" and "olares-auth-mcp profile remove" in (bare.fix or "")
@@ -322,7 +337,7 @@ def test_reach_is_skipped_outside_a_session_and_warns_without_forms(alice) -> No
 # -- live: DNS, TCP ---------------------------------------------------------------------------------
 
 
-def test_live_on_a_healthy_profile_is_ok(alice) -> None:
+def test_live_on_a_healthy_profile_is_ok(alice: Account) -> None:
     report = doctor(alice, live=True)
     for check in ("dns.auth", "tcp.auth", "dns.desktop", "tcp.desktop", "clock", "grant"):
         assert find(report, check).status == "ok", check
@@ -330,7 +345,7 @@ def test_live_on_a_healthy_profile_is_ok(alice) -> None:
     assert report.profile == ALICE and report.healthy
 
 
-def test_an_unresolvable_host_fails_and_sends_nothing(paths, vault) -> None:
+def test_an_unresolvable_host_fails_and_sends_nothing(paths: Paths, vault: BlobVault) -> None:
     account = account_on(paths, vault, "http://olares-doctor-test.invalid")  # RFC 6761: never resolves
     seed(account, ALICE, make_jwt({"exp": int(time.time()) + 600}), "rt-not-sent-0123456789")
     report = doctor(account, live=True)
@@ -341,7 +356,7 @@ def test_an_unresolvable_host_fails_and_sends_nothing(paths, vault) -> None:
     assert find(report, "grant").status == "skipped" and not report.healthy
 
 
-def test_a_closed_port_fails_tcp(paths, vault) -> None:
+def test_a_closed_port_fails_tcp(paths: Paths, vault: BlobVault) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -352,7 +367,7 @@ def test_a_closed_port_fails_tcp(paths, vault) -> None:
     assert find(report, "tcp.auth").status == "fail" and find(report, "grant").status == "skipped"
 
 
-def test_the_arguments_choose_no_destination(alice) -> None:
+def test_the_arguments_choose_no_destination(alice: Account) -> None:
     """A profile argument naming an attacker's host is only a name that matches nothing: nothing is sent."""
     with HostileServer() as evil:
         for name in (evil.url, f"x@{evil.url.split('//')[1]}", "127.0.0.1"):
@@ -366,8 +381,8 @@ def test_the_arguments_choose_no_destination(alice) -> None:
 
 
 @pytest.fixture
-def tls_sim(tmp_path):
-    def start(*, expired: bool = False):
+def tls_sim(tmp_path: Path) -> Iterator[TlsSim]:
+    def start(*, expired: bool = False) -> tuple[Simulator, TestCA]:
         ca = make_ca(tmp_path / ("expired" if expired else "valid"), expired=expired)
         simulator = Simulator([SimUser(ALICE, ALICE_PASSWORD)])
         simulator.start(tls=ca.server_context())
@@ -380,14 +395,14 @@ def tls_sim(tmp_path):
         simulator.stop()
 
 
-def _tls_account(paths, vault, simulator, http, **fields) -> Account:
+def _tls_account(paths: Paths, vault: BlobVault, simulator: Simulator, http: HttpFactory, **fields: Any) -> Account:
     account = account_on(paths, vault, simulator.url, http)
     access, refresh = simulator.issue_tokens(ALICE)
     seed(account, ALICE, access, refresh, **fields)
     return account
 
 
-def test_tls_verified_reports_the_certificate_expiry(paths, vault, tls_sim) -> None:
+def test_tls_verified_reports_the_certificate_expiry(paths: Paths, vault: BlobVault, tls_sim: TlsSim) -> None:
     simulator, ca = tls_sim()
     report = doctor(_tls_account(paths, vault, simulator, ca.http_factory()), live=True)
     finding = find(report, "tls.auth")
@@ -395,7 +410,9 @@ def test_tls_verified_reports_the_certificate_expiry(paths, vault, tls_sim) -> N
     assert find(report, "grant").status == "ok"
 
 
-def test_an_expired_certificate_fails_with_its_date_and_no_token_is_sent(paths, vault, tls_sim) -> None:
+def test_an_expired_certificate_fails_with_its_date_and_no_token_is_sent(
+    paths: Paths, vault: BlobVault, tls_sim: TlsSim
+) -> None:
     simulator, ca = tls_sim(expired=True)
     report = doctor(_tls_account(paths, vault, simulator, ca.http_factory()), live=True)
     finding = find(report, "tls.auth")
@@ -405,7 +422,7 @@ def test_an_expired_certificate_fails_with_its_date_and_no_token_is_sent(paths, 
     assert simulator.hits("/api/backend/v1/user-info") == simulator.hits("/api/refresh") == 0
 
 
-def test_a_certificate_from_an_unknown_ca_fails(paths, vault, tls_sim) -> None:
+def test_a_certificate_from_an_unknown_ca_fails(paths: Paths, vault: BlobVault, tls_sim: TlsSim) -> None:
     simulator, _ = tls_sim()
     report = doctor(
         _tls_account(paths, vault, simulator, default_http_factory), live=True
@@ -414,7 +431,7 @@ def test_a_certificate_from_an_unknown_ca_fails(paths, vault, tls_sim) -> None:
     assert finding.status == "fail" and "not trusted" in finding.detail
 
 
-def test_a_profile_with_verification_off_warns(paths, vault, tls_sim) -> None:
+def test_a_profile_with_verification_off_warns(paths: Paths, vault: BlobVault, tls_sim: TlsSim) -> None:
     simulator, ca = tls_sim()
     account = _tls_account(paths, vault, simulator, ca.http_factory(), insecure_skip_verify=True)
     finding = find(doctor(account, live=True), "tls.auth")
@@ -430,7 +447,7 @@ def skew_in(detail: str, way: str) -> int:
     return int(match.group(1))
 
 
-def test_clock_skew_that_flips_status_fails(paths, vault) -> None:
+def test_clock_skew_that_flips_status_fails(paths: Paths, vault: BlobVault) -> None:
     """Our clock 10 min behind the server's: STATUS says logged-in, the server already sees the token expired."""
     with Simulator([SimUser(ALICE, ALICE_PASSWORD)], access_ttl=300) as simulator:
         account = account_on(paths, vault, simulator.url)
@@ -442,13 +459,13 @@ def test_clock_skew_that_flips_status_fails(paths, vault) -> None:
     assert "timedatectl" in (finding.fix or "")
 
 
-def test_clock_skew_that_flips_nothing_yet_warns(alice, sim) -> None:
+def test_clock_skew_that_flips_nothing_yet_warns(alice: Account, sim: Simulator) -> None:
     sim.set_date_offset(-300)
     finding = find(doctor(alice, live=True), "clock")
     assert finding.status == "warn" and abs(skew_in(finding.detail, "ahead of") - 300) <= 2
 
 
-def test_a_small_skew_is_ok(alice, sim) -> None:
+def test_a_small_skew_is_ok(alice: Account, sim: Simulator) -> None:
     sim.set_date_offset(5)
     assert find(doctor(alice, live=True), "clock").status == "ok"
 
@@ -456,19 +473,19 @@ def test_a_small_skew_is_ok(alice, sim) -> None:
 # -- live: the grant --------------------------------------------------------------------------------
 
 
-def test_a_revoked_grant_fails_with_a_login(alice, sim) -> None:
+def test_a_revoked_grant_fails_with_a_login(alice: Account, sim: Simulator) -> None:
     sim.revoke_user(ALICE)
     finding = find(doctor(alice, live=True, audience="agent"), "grant")
     assert finding.status == "fail" and finding.fix == f'start_login(olares_id="{ALICE}")'
 
 
-def test_an_expired_access_token_is_refreshed_once_and_the_grant_is_ok(alice, sim) -> None:
+def test_an_expired_access_token_is_refreshed_once_and_the_grant_is_ok(alice: Account, sim: Simulator) -> None:
     sim.expire_access_tokens()
     finding = find(doctor(alice, live=True), "grant")
     assert finding.status == "ok" and sim.hits("/api/refresh") == 1
 
 
-def test_a_server_error_is_not_a_reason_to_log_in(alice, sim) -> None:
+def test_a_server_error_is_not_a_reason_to_log_in(alice: Account, sim: Simulator) -> None:
     sim.inject("/api/backend/v1/user-info", status=503, body=b'{"code":503,"message":"\\u001b[31mtell the human"}')
     finding = find(doctor(alice, live=True, audience="agent"), "grant")
     assert finding.status == "fail" and "do not log in again" in (finding.fix or "")
@@ -478,7 +495,9 @@ def test_a_server_error_is_not_a_reason_to_log_in(alice, sim) -> None:
 # -- the fixes name the installed CLI and never hand an agent a placeholder or a refused ID ------------
 
 
-def test_fixes_name_olares_cli_only_when_it_is_on_the_path(paths, vault, sim, tmp_path) -> None:
+def test_fixes_name_olares_cli_only_when_it_is_on_the_path(
+    paths: Paths, vault: BlobVault, sim: Simulator, tmp_path: Path
+) -> None:
     (paths.keychain_dir).mkdir(parents=True, exist_ok=True)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -494,14 +513,18 @@ def test_fixes_name_olares_cli_only_when_it_is_on_the_path(paths, vault, sim, tm
         assert finding.fix == f"{cli} profile login --olares-id {ALICE}"
 
 
-def test_with_no_profile_the_agent_is_told_to_ask_for_the_olares_id(paths, vault, sim) -> None:
+def test_with_no_profile_the_agent_is_told_to_ask_for_the_olares_id(
+    paths: Paths, vault: BlobVault, sim: Simulator
+) -> None:
     account = account_on(paths, vault, sim.url)
     finding = find(doctor(account, live=True, audience="agent"), "live.profile")
     assert finding.status == "fail" and "<olares-id>" not in (finding.fix or "")
     assert (finding.fix or "").startswith("ask the human for their Olares ID")
 
 
-def test_an_id_start_login_refuses_is_never_offered_to_the_agent(paths, vault, sim) -> None:
+def test_an_id_start_login_refuses_is_never_offered_to_the_agent(
+    paths: Paths, vault: BlobVault, sim: Simulator
+) -> None:
     account = account_on(paths, vault, sim.url)
     seed(account, "Alice@Olares.com")
     vault.set(TokenRecord("Alice@Olares.com", access_token="not-a-jwt", refresh_token="rt-x"))

@@ -54,7 +54,14 @@ def _seed(store: ConfigStore, current: str = "", previous: str = "", *ids: str) 
     ],
     ids=["first", "first-no-switch", "switch", "no-switch", "relogin-current", "relogin-keeps-previous"],
 )
-def test_switching_matrix(store: ConfigStore, vault: BlobVault, seed, new, switch, want) -> None:
+def test_switching_matrix(
+    store: ConfigStore,
+    vault: BlobVault,
+    seed: tuple[str, str],
+    new: str,
+    switch: bool,
+    want: tuple[str, str, bool, str],
+) -> None:
     """The six cases of credentials_test.go; the on-disk config matches and the token is stored."""
     existing = [p for p in ("alice", "bob") if p in seed or p == new]
     _seed(store, seed[0], seed[1], *existing)
@@ -97,7 +104,9 @@ def test_relogin_keeps_existing_fields_and_applies_flags(store: ConfigStore, vau
         (None, None),
     ],
 )
-def test_reauthentication_rules(store: ConfigStore, vault: BlobVault, record, error) -> None:
+def test_reauthentication_rules(
+    store: ConfigStore, vault: BlobVault, record: TokenRecord | None, error: type[Exception] | None
+) -> None:
     if record is not None:
         vault.set(record)
         if record.invalidated_at:

@@ -12,9 +12,11 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
     LockTimeout,
@@ -23,17 +25,19 @@ from olares_auth_mcp.auth.errors import (
     TokenInvalidated,
 )
 from olares_auth_mcp.auth.locks import flock_exclusive
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.wire import default_http_factory
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, seed_grant
 
 
-def _refresh(account, stale):
+def _refresh(account: Account, stale: str) -> str:
     creds = account.credentials()
     return account.refresher.refresh(ALICE, creds.endpoints.auth, stale)
 
 
-def test_happy_path_stores_the_rotated_pair(account, olares_sim, stale) -> None:
+def test_happy_path_stores_the_rotated_pair(account: Account, olares_sim: Simulator, stale: str) -> None:
     before = account.vault.get(ALICE)
     token = _refresh(account, stale)
     after = account.vault.get(ALICE)
@@ -43,7 +47,7 @@ def test_happy_path_stores_the_rotated_pair(account, olares_sim, stale) -> None:
     assert after.granted_at > before.granted_at and after.invalidated_at == 0
 
 
-def test_fifty_threads_make_one_refresh(account, olares_sim, stale) -> None:
+def test_fifty_threads_make_one_refresh(account: Account, olares_sim: Simulator, stale: str) -> None:
     """refresher_test.go: 50 goroutines -> exactly 1 server hit, all get the same token."""
     olares_sim.inject("/api/refresh", delay=0.2, times=1)  # hold the first refresh open while the others pile up
     barrier = threading.Barrier(50)
@@ -79,7 +83,9 @@ PROCESS = textwrap.dedent(
 )
 
 
-def test_processes_sharing_a_home_make_one_refresh(account, olares_sim, stale, paths) -> None:
+def test_processes_sharing_a_home_make_one_refresh(
+    account: Account, olares_sim: Simulator, stale: str, paths: Paths
+) -> None:
     """refresher_test.go: 4+ processes sharing OLARES_CLI_HOME -> 1 hit and the same final token."""
     olares_sim.inject("/api/refresh", delay=0.3, times=1)
     argv = [sys.executable, "-c", PROCESS, str(paths.home), str(paths.keychain_dir), olares_sim.url, ALICE, stale]
@@ -95,13 +101,13 @@ def test_processes_sharing_a_home_make_one_refresh(account, olares_sim, stale, p
     assert account.vault.get(ALICE).access_token == outputs[0]
 
 
-def test_already_fresh_makes_no_call(account, olares_sim, stale) -> None:
+def test_already_fresh_makes_no_call(account: Account, olares_sim: Simulator, stale: str) -> None:
     token = _refresh(account, stale)
     assert _refresh(account, stale) == token
     assert olares_sim.hits("/api/refresh") == 1
 
 
-def test_rejected_grant_is_stamped(account, olares_sim, stale) -> None:
+def test_rejected_grant_is_stamped(account: Account, olares_sim: Simulator, stale: str) -> None:
     olares_sim.revoke_user(ALICE)
     with pytest.raises(TokenInvalidated):
         _refresh(account, stale)
@@ -124,7 +130,9 @@ def test_rejected_grant_is_stamped(account, olares_sim, stale) -> None:
         (200, '{"status":"OK","data":{}}', "application/json"),
     ],
 )
-def test_transient_failures_never_invalidate(account, olares_sim, stale, status, body, content_type) -> None:
+def test_transient_failures_never_invalidate(
+    account: Account, olares_sim: Simulator, stale: str, status: int, body: str, content_type: str
+) -> None:
     olares_sim.inject("/api/refresh", status=status, body=body, content_type=content_type)
     with pytest.raises(RefreshFailed) as info:
         _refresh(account, stale)
@@ -133,21 +141,21 @@ def test_transient_failures_never_invalidate(account, olares_sim, stale, status,
     assert account.vault.get(ALICE).invalidated_at == 0
 
 
-def test_dropped_connection_is_transient(account, olares_sim, stale) -> None:
+def test_dropped_connection_is_transient(account: Account, olares_sim: Simulator, stale: str) -> None:
     olares_sim.inject("/api/refresh", drop=True)
     with pytest.raises(RefreshFailed, match=r"^/api/refresh: Post "):
         _refresh(account, stale)
     assert account.vault.get(ALICE).invalidated_at == 0
 
 
-def test_server_down_is_transient(account, olares_sim, stale) -> None:
+def test_server_down_is_transient(account: Account, olares_sim: Simulator, stale: str) -> None:
     olares_sim.stop()
     with pytest.raises(RefreshFailed) as info:
         _refresh(account, stale)
     assert info.value.transient
 
 
-def test_no_refresh_token_is_not_logged_in(account, olares_sim) -> None:
+def test_no_refresh_token_is_not_logged_in(account: Account, olares_sim: Simulator) -> None:
     access, _ = olares_sim.issue_tokens(ALICE)
     seed_grant(account, ALICE, access, "")
     with pytest.raises(NotLoggedIn):
@@ -155,7 +163,7 @@ def test_no_refresh_token_is_not_logged_in(account, olares_sim) -> None:
     assert olares_sim.hits("/api/refresh") == 0
 
 
-def test_lock_held_past_timeout(account, olares_sim, stale, paths) -> None:
+def test_lock_held_past_timeout(account: Account, olares_sim: Simulator, stale: str, paths: Paths) -> None:
     refresher = Refresher(paths, account.vault, default_http_factory, time.time, lock_timeout=0.3)
     with flock_exclusive(paths.refresh_lock(ALICE), 1, lambda: AssertionError("lock")):
         started = time.monotonic()
@@ -165,7 +173,7 @@ def test_lock_held_past_timeout(account, olares_sim, stale, paths) -> None:
     assert olares_sim.hits("/api/refresh") == 0
 
 
-def test_lock_waiters_wake_when_the_holder_releases(paths) -> None:
+def test_lock_waiters_wake_when_the_holder_releases(paths: Paths) -> None:
     """A waiter blocks in flock() and is woken by the kernel: far below olares-cli's 100 ms polling."""
     lock = paths.refresh_lock(ALICE)
     latencies = []
@@ -208,7 +216,7 @@ def test_transport_refreshes_once_and_retries(account, olares_sim, stale, edge_s
     assert olares_sim.hits("/api/backend/v1/user-info") == 2
 
 
-def test_auth_status_surviving_the_retry_is_reported_once(account, olares_sim, stale) -> None:
+def test_auth_status_surviving_the_retry_is_reported_once(account: Account, olares_sim: Simulator, stale: str) -> None:
     olares_sim.inject("/api/backend/v1/user-info", status=401, body='{"code":401,"message":"nope"}')
     with pytest.raises(AccessRejected, match=r"^server rejected the access token \(HTTP 401: "):
         account.whoami(refresh=True)
@@ -216,7 +224,9 @@ def test_auth_status_surviving_the_retry_is_reported_once(account, olares_sim, s
     assert olares_sim.hits("/api/refresh") == 1
 
 
-def test_a_finished_refresh_is_not_replayed_to_later_callers(account, olares_sim, stale) -> None:
+def test_a_finished_refresh_is_not_replayed_to_later_callers(
+    account: Account, olares_sim: Simulator, stale: str
+) -> None:
     """Single-flight shares an outcome only with callers that arrived while it ran: a later caller re-reads
     the store, so it sees that another process invalidated the grant meanwhile."""
     _refresh(account, stale)
@@ -226,7 +236,7 @@ def test_a_finished_refresh_is_not_replayed_to_later_callers(account, olares_sim
     assert olares_sim.hits("/api/refresh") == 1
 
 
-def _waiting_on(lock) -> bool:
+def _waiting_on(lock: Path) -> bool:
     """Whether a thread of this process is blocked on ``lock`` (its waiter thread runs and holds an fd of it
     besides the holder's)."""
     waiter = any(t.name == f"flock-wait:{lock.name}" and t.is_alive() for t in threading.enumerate())
@@ -240,7 +250,9 @@ def _waiting_on(lock) -> bool:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="watches the waiter through /proc/self/fd")
-def test_threads_that_joined_a_failing_refresh_wake_at_once(account, olares_sim, stale, paths) -> None:
+def test_threads_that_joined_a_failing_refresh_wake_at_once(
+    account: Account, olares_sim: Simulator, stale: str, paths: Paths
+) -> None:
     """When the refreshing thread fails with an OS error, the threads that joined its flight get an error
     right away instead of waiting out the lock and request timeouts (about 50 s)."""
     from olares_auth_mcp.auth.errors import AuthError

@@ -5,6 +5,8 @@ Integration tests through real HTTP live in tests/auth/test_refresh.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -69,7 +71,7 @@ def test_success_does_not_refresh() -> None:
 
 
 def _stream() -> httpx.Request:
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield b"part"
 
     return httpx.Request("PUT", "https://files.x/upload", content=chunks())

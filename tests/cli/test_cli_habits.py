@@ -10,11 +10,12 @@ import sys
 import pytest
 
 from olares_auth_mcp import __version__
-from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.cli._args import suggestions
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import cli_env, run_cli
 from tests.helpers import make_jwt
 
@@ -26,7 +27,7 @@ run = run_cli
 
 @pytest.fixture
 def seeded(store: ConfigStore, vault: BlobVault, paths: Paths) -> Paths:
-    def change(config):
+    def change(config: Config) -> None:
         config.profiles = [
             Profile("alice@olares.com", backend_version="1.12.6"),
             Profile("bob@olares.com", name="work", auth_url_override="https://auth.example.test/"),
@@ -162,7 +163,7 @@ def test_a_closed_pipe_ends_quietly(seeded: Paths, command: str, read: int) -> N
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
-def test_login_json_names_the_profile_and_no_token(paths: Paths, olares_sim, vault: BlobVault) -> None:
+def test_login_json_names_the_profile_and_no_token(paths: Paths, olares_sim: Simulator, vault: BlobVault) -> None:
     from tests.conftest import ALICE, ALICE_PASSWORD
 
     login = ("profile", "login", "--olares-id", ALICE, "--password-stdin", "-o", "json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, run_cli
 from tests.helpers import make_jwt
 from tests.hostile import HostileServer
@@ -23,14 +25,14 @@ def doctor(paths: Paths, *args: str, **env: str) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture
-def alice(paths: Paths, vault: BlobVault, olares_sim) -> str:
+def alice(paths: Paths, vault: BlobVault, olares_sim: Simulator) -> str:
     access, refresh = olares_sim.issue_tokens(ALICE)
     ConfigStore(paths).mutate(lambda c: (c.upsert(Profile(ALICE)), c.set_current(ALICE)))
     vault.set(TokenRecord(ALICE, access_token=access, refresh_token=refresh))
     return olares_sim.url
 
 
-def test_a_healthy_machine_exits_0_and_says_so_per_check(paths, alice) -> None:
+def test_a_healthy_machine_exits_0_and_says_so_per_check(paths: Paths, alice: str) -> None:
     done = doctor(paths)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -39,7 +41,7 @@ def test_a_healthy_machine_exits_0_and_says_so_per_check(paths, alice) -> None:
     assert "add --live" in done.stdout
 
 
-def test_live_json_reports_the_grant_and_the_hosts(paths, alice) -> None:
+def test_live_json_reports_the_grant_and_the_hosts(paths: Paths, alice: str) -> None:
     done = doctor(paths, "--live", "-o", "json", OLARES_AUTH_MCP_SERVICE_URL=alice)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
@@ -49,14 +51,14 @@ def test_live_json_reports_the_grant_and_the_hosts(paths, alice) -> None:
     assert checks["session.reach"]["status"] == "skipped"
 
 
-def test_a_failing_check_exits_1_with_its_fix(paths, alice) -> None:
+def test_a_failing_check_exits_1_with_its_fix(paths: Paths, alice: str) -> None:
     paths.config_file.write_text("{nope")
     done = doctor(paths)
     assert done.returncode == 1
     assert f"parse {paths.config_file}:" in done.stdout and "fix: repair the JSON" in done.stdout
 
 
-def test_fixes_are_commands_for_a_human(paths, vault, alice, tmp_path) -> None:
+def test_fixes_are_commands_for_a_human(paths: Paths, vault: BlobVault, alice: str, tmp_path: Path) -> None:
     (paths.keychain_dir / "alice_olares.com.enc").write_bytes(b"\x01" * 40)
     (tmp_path / "empty-bin").mkdir()
     done = doctor(paths, PATH=str(tmp_path / "empty-bin"))  # no olares-cli on PATH: our own CLI is named
@@ -64,12 +66,12 @@ def test_fixes_are_commands_for_a_human(paths, vault, alice, tmp_path) -> None:
     assert "start_login" not in done.stdout
 
 
-def test_bad_usage_is_an_error(paths) -> None:
+def test_bad_usage_is_an_error(paths: Paths) -> None:
     done = doctor(paths, "-o", "yaml")
     assert done.returncode != 0 and 'unsupported --output "yaml"' in done.stderr
 
 
-def test_names_from_files_cannot_drive_the_terminal(paths, vault) -> None:
+def test_names_from_files_cannot_drive_the_terminal(paths: Paths, vault: BlobVault) -> None:
     evil = "eve\x1b]52;c;aGk=\x07@olares.com"
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile(evil)))
     vault.set(TokenRecord(evil, access_token=make_jwt({"exp": 1})))
@@ -78,7 +80,7 @@ def test_names_from_files_cannot_drive_the_terminal(paths, vault) -> None:
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\\x1b]52" in done.stdout
 
 
-def test_no_token_in_any_cli_output_plain_or_live(paths, vault) -> None:
+def test_no_token_in_any_cli_output_plain_or_live(paths: Paths, vault: BlobVault) -> None:
     """Canary: stored tokens, and the live profile's refresh token quoted back by a hostile server."""
     seed_every_status(paths, vault)
     with HostileServer(rejects_then_quotes) as echo:

@@ -25,8 +25,10 @@ def run(capsys: pytest.CaptureFixture[str], home: Path, *argv: str, platform: st
 
 def entry_in(host: str, path: Path, name: str = "olares-auth") -> dict[str, object]:
     if host == "codex":
-        return tomllib.loads(path.read_text())["mcp_servers"][name]
-    return json.loads(path.read_text())[HOSTS[host].key][name]
+        entry: dict[str, object] = tomllib.loads(path.read_text())["mcp_servers"][name]
+    else:
+        entry = json.loads(path.read_text())[HOSTS[host].key][name]
+    return entry
 
 
 EXPECTED_PATHS = {
@@ -40,7 +42,7 @@ EXPECTED_PATHS = {
 
 
 @pytest.mark.parametrize("host", sorted(HOSTS))
-def test_a_fresh_home_gets_a_file_with_the_entry(host: str, tmp_path: Path, capsys) -> None:
+def test_a_fresh_home_gets_a_file_with_the_entry(host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, tmp_path, host)
     path = tmp_path / EXPECTED_PATHS[host]
     assert code == 0
@@ -55,7 +57,9 @@ def test_a_fresh_home_gets_a_file_with_the_entry(host: str, tmp_path: Path, caps
 
 
 @pytest.mark.parametrize("host", sorted(h for h in HOSTS if h != "codex"))
-def test_an_existing_json_file_keeps_every_other_key_and_gets_a_backup(host: str, tmp_path: Path, capsys) -> None:
+def test_an_existing_json_file_keeps_every_other_key_and_gets_a_backup(
+    host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / EXPECTED_PATHS[host]
     path.parent.mkdir(parents=True, exist_ok=True)
     key = HOSTS[host].key
@@ -73,7 +77,9 @@ def test_an_existing_json_file_keeps_every_other_key_and_gets_a_backup(host: str
     assert list(json.loads(path.read_text())[key]) == ["other", "olares-auth"]
 
 
-def test_codex_toml_keeps_its_text_and_replaces_only_our_table(tmp_path: Path, capsys) -> None:
+def test_codex_toml_keeps_its_text_and_replaces_only_our_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / EXPECTED_PATHS["codex"]
     path.parent.mkdir(parents=True, exist_ok=True)
     original = (
@@ -99,7 +105,7 @@ def test_codex_toml_keeps_its_text_and_replaces_only_our_table(tmp_path: Path, c
     [("cursor", "{ not json"), ("vscode", '{"servers": [] }'), ("gemini-cli", "[1, 2]"), ("codex", "model = = 1")],
 )
 def test_a_file_it_cannot_parse_is_left_alone_with_a_clear_message(
-    host: str, content: str, tmp_path: Path, capsys
+    host: str, content: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / EXPECTED_PATHS[host]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +121,9 @@ def test_a_file_it_cannot_parse_is_left_alone_with_a_clear_message(
 
 
 @pytest.mark.parametrize("host", sorted(HOSTS))
-def test_print_shows_the_entry_and_writes_nothing(host: str, tmp_path: Path, capsys) -> None:
+def test_print_shows_the_entry_and_writes_nothing(
+    host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, tmp_path, host, "--print")
     assert code == 0
     assert out.startswith(f"# {tmp_path / EXPECTED_PATHS[host]}\n")
@@ -123,7 +131,7 @@ def test_print_shows_the_entry_and_writes_nothing(host: str, tmp_path: Path, cap
     assert not any(tmp_path.iterdir())
 
 
-def test_macos_paths(tmp_path: Path, capsys) -> None:
+def test_macos_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, tmp_path, "claude-desktop", platform="darwin")
     run(capsys, tmp_path, "vscode", platform="darwin")
     support = tmp_path / "Library" / "Application Support"
@@ -131,7 +139,7 @@ def test_macos_paths(tmp_path: Path, capsys) -> None:
     assert (support / "Code" / "User" / "mcp.json").is_file()
 
 
-def test_a_name_that_could_break_the_file_is_refused(tmp_path: Path, capsys) -> None:
+def test_a_name_that_could_break_the_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, tmp_path, "codex", "--name", "x]\n[evil")
     assert code == 2 and "--name must be" in err
     assert not any(tmp_path.iterdir())

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pexpect
 import pyotp
@@ -17,13 +19,16 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP, cli_env
 
+if TYPE_CHECKING:  # the simulator is imported where it starts
+    from olares_auth_mcp.sim import Simulator
+
 
 @pytest.fixture
-def env(paths: Paths, olares_sim) -> dict[str, str]:
+def env(paths: Paths, olares_sim: Simulator) -> dict[str, str]:
     return cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url)
 
 
-def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn[str]:
     return pexpect.spawn(
         sys.executable, ["-m", "olares_auth_mcp", "profile", *args], env=env, encoding="utf-8", timeout=20
     )
@@ -41,16 +46,19 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
     )
 
 
-def finish(child: pexpect.spawn) -> tuple[str, int]:
+def finish(child: pexpect.spawn[str]) -> tuple[str, int]:
     child.expect(pexpect.EOF)
     child.close()
+    assert child.before is not None and child.exitstatus is not None, child.signalstatus
     return child.before, child.exitstatus
 
 
-def test_password_login_through_a_pty(env, store: ConfigStore, vault: BlobVault, olares_sim) -> None:
+def test_password_login_through_a_pty(
+    env: dict[str, str], store: ConfigStore, vault: BlobVault, olares_sim: Simulator
+) -> None:
     child = spawn(env, "login", "--olares-id", ALICE)
     child.expect_exact(f"password for {ALICE}: ")
-    assert child.waitnoecho(5), "the password prompt turns echo off"
+    assert child.waitnoecho(5), "the password prompt turns echo off"  # type: ignore[func-returns-value]  # types-pexpect says None; pexpect returns a bool
     child.sendline(ALICE_PASSWORD)
     output, status = finish(child)
     assert status == 0, output
@@ -69,7 +77,9 @@ def test_password_login_through_a_pty(env, store: ConfigStore, vault: BlobVault,
     assert olares_sim.hits("/api/firstfactor") == 1
 
 
-def test_totp_login_prompts_and_logs_in_twice(env, store, vault, olares_sim) -> None:
+def test_totp_login_prompts_and_logs_in_twice(
+    env: dict[str, str], store: ConfigStore, vault: BlobVault, olares_sim: Simulator
+) -> None:
     """Interactive 2FA: the first factor runs again from scratch after the code is read (two firstfactor POSTs)."""
     child = spawn(env, "login", "--olares-id", BOB, "--name", "bob")
     child.expect_exact(f"password for {BOB}: ")
@@ -85,7 +95,7 @@ def test_totp_login_prompts_and_logs_in_twice(env, store, vault, olares_sim) -> 
     assert store.load().current_profile == "bob"
 
 
-def test_totp_flag_skips_the_prompt(env, olares_sim) -> None:
+def test_totp_flag_skips_the_prompt(env: dict[str, str], olares_sim: Simulator) -> None:
     result = run(
         env,
         "login",
@@ -119,7 +129,9 @@ def test_totp_flag_skips_the_prompt(env, olares_sim) -> None:
         (("--olares-id", ALICE, "--password", "x"), "", None),
     ],
 )
-def test_login_input_errors_change_nothing(env, paths, args, stdin, error) -> None:
+def test_login_input_errors_change_nothing(
+    env: dict[str, str], paths: Paths, args: tuple[str, ...], stdin: str, error: str | None
+) -> None:
     result = run(env, "login", *args, stdin=stdin)
     assert result.returncode == 1
     if error is not None:
@@ -127,7 +139,7 @@ def test_login_input_errors_change_nothing(env, paths, args, stdin, error) -> No
     assert not paths.config_file.exists()
 
 
-def test_wrong_password_is_reported_and_nothing_written(env, paths, vault) -> None:
+def test_wrong_password_is_reported_and_nothing_written(env: dict[str, str], paths: Paths, vault: BlobVault) -> None:
     result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin="wrong\n")
     assert result.returncode == 1
     assert result.stderr.startswith('Error: /api/firstfactor returned HTTP 401: server said: "{')
@@ -141,7 +153,9 @@ def _wrong_code() -> str:
     return "000000" if pyotp.TOTP(BOB_TOTP).now() != "000000" else "111111"
 
 
-def test_wrong_totp_three_times_fails_with_olares_clis_error(env, paths, olares_sim) -> None:
+def test_wrong_totp_three_times_fails_with_olares_clis_error(
+    env: dict[str, str], paths: Paths, olares_sim: Simulator
+) -> None:
     """Three wrong codes: asked again twice (our stderr line after each), then olares-cli's own error."""
     child = spawn(env, "login", "--olares-id", BOB)
     child.expect_exact(f"password for {BOB}: ")
@@ -162,7 +176,9 @@ def test_wrong_totp_three_times_fails_with_olares_clis_error(env, paths, olares_
     assert not paths.config_file.exists()
 
 
-def test_wrong_totp_then_right_one_logs_in_without_the_password_again(env, store, olares_sim) -> None:
+def test_wrong_totp_then_right_one_logs_in_without_the_password_again(
+    env: dict[str, str], store: ConfigStore, olares_sim: Simulator
+) -> None:
     child = spawn(env, "login", "--olares-id", BOB)
     child.expect_exact(f"password for {BOB}: ")
     child.sendline(BOB_PASSWORD)
@@ -180,7 +196,7 @@ def test_wrong_totp_then_right_one_logs_in_without_the_password_again(env, store
     assert store.load().profiles[0].olares_id == BOB
 
 
-def test_server_down_is_a_transport_error(paths) -> None:
+def test_server_down_is_a_transport_error(paths: Paths) -> None:
     env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL="http://127.0.0.1:9")
     result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin="x\n")
     assert result.returncode == 1
@@ -189,7 +205,7 @@ def test_server_down_is_a_transport_error(paths) -> None:
     )
 
 
-def test_second_login_is_refused_before_any_prompt(env) -> None:
+def test_second_login_is_refused_before_any_prompt(env: dict[str, str]) -> None:
     assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
     result = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n")
     assert result.returncode == 1
@@ -197,7 +213,9 @@ def test_second_login_is_refused_before_any_prompt(env) -> None:
     assert result.stderr.endswith(f"to re-authenticate, run: olares-cli profile remove {ALICE}\n")
 
 
-def test_import_from_an_environment_variable(env, olares_sim, vault, store) -> None:
+def test_import_from_an_environment_variable(
+    env: dict[str, str], olares_sim: Simulator, vault: BlobVault, store: ConfigStore
+) -> None:
     _, refresh = olares_sim.issue_tokens(ALICE)
     result = run({**env, "OLARES_RT": refresh}, "import", "--olares-id", ALICE, "--refresh-token-env", "OLARES_RT")
     assert result.returncode == 0, result.stderr
@@ -208,7 +226,7 @@ def test_import_from_an_environment_variable(env, olares_sim, vault, store) -> N
     assert store.load().profiles[0].owner_role == "owner"
 
 
-def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
+def test_import_with_rejected_token_writes_nothing(env: dict[str, str], paths: Paths) -> None:
     result = run(env, "import", "--olares-id", ALICE, "--refresh-token", "bogus")
     assert result.returncode == 1
     assert result.stderr.startswith(
@@ -236,12 +254,12 @@ def test_import_with_rejected_token_writes_nothing(env, paths) -> None:
         ),
     ],
 )
-def test_import_usage_errors(env, args, extra_env, error) -> None:
+def test_import_usage_errors(env: dict[str, str], args: tuple[str, ...], extra_env: dict[str, str], error: str) -> None:
     result = run({**env, **extra_env}, "import", *args)
     assert (result.returncode, result.stderr) == (1, error)
 
 
-def test_whoami_cache_then_server(env, olares_sim) -> None:
+def test_whoami_cache_then_server(env: dict[str, str], olares_sim: Simulator) -> None:
     assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
     cached = run(env, "whoami")
     assert cached.stdout.splitlines()[0] == f"{ALICE} — Owner"
@@ -251,12 +269,12 @@ def test_whoami_cache_then_server(env, olares_sim) -> None:
     assert run(env, "whoami", "-o", "yaml").returncode == 1
 
 
-def test_whoami_without_profiles(env) -> None:
+def test_whoami_without_profiles(env: dict[str, str]) -> None:
     result = run(env, "whoami")
     assert result.stderr.startswith("Error: no Olares profile is configured: ")
 
 
-def test_list_refresh_version(env, olares_sim, store) -> None:
+def test_list_refresh_version(env: dict[str, str], olares_sim: Simulator, store: ConfigStore) -> None:
     assert run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n").returncode == 0
     store.mutate(lambda c: setattr(c.profiles[0], "backend_version", "0.0.1"))
     result = run(env, "list", "--refresh-version")
@@ -268,7 +286,7 @@ def test_list_refresh_version(env, olares_sim, store) -> None:
     assert "alice@olares.com" in result.stdout
 
 
-def test_import_through_a_pty(env, olares_sim, vault) -> None:
+def test_import_through_a_pty(env: dict[str, str], olares_sim: Simulator, vault: BlobVault) -> None:
     """The import verb driven like a user's terminal (pexpect), token from the environment."""
     _, refresh = olares_sim.issue_tokens(ALICE)
     child = pexpect.spawn(
@@ -303,7 +321,9 @@ def test_import_through_a_pty(env, olares_sim, vault) -> None:
         ("alice@olares.com\x1b]52;c;aGk=\x07", "the name and each part"),
     ],
 )
-def test_login_and_import_refuse_an_invalid_olares_id_before_anything(env, paths, olares_sim, olares_id, reason):
+def test_login_and_import_refuse_an_invalid_olares_id_before_anything(
+    env: dict[str, str], paths: Paths, olares_sim: Simulator, olares_id: str, reason: str
+) -> None:
     """olares-cli's rule (hostname labels) is checked before a password is read or a token sent (R4)."""
     for args, stdin in (
         (("login", "--olares-id", olares_id, "--password-stdin"), ALICE_PASSWORD + "\n"),
@@ -318,7 +338,9 @@ def test_login_and_import_refuse_an_invalid_olares_id_before_anything(env, paths
 
 
 @pytest.mark.parametrize("name", [ALICE, "work"])
-def test_an_alias_another_profile_has_is_refused_before_anything(env, paths, olares_sim, vault, name) -> None:
+def test_an_alias_another_profile_has_is_refused_before_anything(
+    env: dict[str, str], paths: Paths, olares_sim: Simulator, vault: BlobVault, name: str
+) -> None:
     """One name, one profile (R5): login/import with --name equal to another profile's ID or alias writes nothing."""
     login = ("login", "--olares-id", ALICE, "--name", "work", "--password-stdin")
     assert run(env, *login, stdin=ALICE_PASSWORD + "\n").returncode == 0
@@ -346,7 +368,7 @@ EVIL_VERSION = "1.12.6-" + "a" * 5000
 
 
 @pytest.fixture
-def hostile_sim():
+def hostile_sim() -> Iterator[Simulator]:
     """An Olares-like server whose user-info role and osVersion are hostile strings."""
     from olares_auth_mcp.sim import Simulator, SimUser
 
@@ -358,7 +380,9 @@ def hostile_sim():
         sim.stop()
 
 
-def test_hostile_role_and_version_are_never_saved_or_printed_raw(paths, store, hostile_sim) -> None:
+def test_hostile_role_and_version_are_never_saved_or_printed_raw(
+    paths: Paths, store: ConfigStore, hostile_sim: Simulator
+) -> None:
     """R13: a role outside owner/admin/normal and a 5 KB version are not cached; whoami says (unknown)."""
     env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=hostile_sim.url)
     login = run(env, "login", "--olares-id", ALICE, "--password-stdin", stdin=ALICE_PASSWORD + "\n")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
@@ -31,7 +31,7 @@ def run(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
 def seeded(store: ConfigStore, vault: BlobVault, paths: Paths) -> Paths:
     now = 1_800_000_000
 
-    def change(config):
+    def change(config: Config) -> None:
         config.profiles = [Profile("alice@olares.com", backend_version="1.12.6"), Profile("bob@olares.com", name="bob")]
         config.current_profile = "alice@olares.com"
 

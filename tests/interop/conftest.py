@@ -53,7 +53,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         if name == "client_version":
             _versions[match.group(2).split("-20", 1)[0]] = str(value)
         if name == "seconds":
-            _seconds[match.group(2)] = float(value)
+            _seconds[match.group(2)] = float(str(value))
     cell = _cell(report)
     combo_id = match.group(2)
     if match.group(1) == "test_remove_browser_page_fallback" and cell is not None:

@@ -87,10 +87,12 @@ class Outcome:
 
     def step(self, name: str) -> dict[str, Any]:
         assert name in self.report["steps"], f"step {name} did not run; client stderr:\n{self.stderr[-3000:]}"
-        return self.report["steps"][name]
+        step: dict[str, Any] = self.report["steps"][name]
+        return step
 
     def connection(self, name: str) -> dict[str, Any]:
-        return self.report["connections"][name]
+        connection: dict[str, Any] = self.report["connections"][name]
+        return connection
 
 
 # ---------------------------------------------------------------- what is installed

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,11 +34,14 @@ from tests.interop.harness import (
     run_combo,
 )
 
+if TYPE_CHECKING:  # the simulator is imported where it starts
+    from olares_auth_mcp.sim import Simulator
+
 NO_ELICITATION = "no elicitation on this connection's protocol version: the refusal is test_remove_without_elicitation"
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator:
+def sim() -> Iterator[Simulator]:
     """One simulator for the whole matrix: alice, password-only."""
     from olares_auth_mcp.sim import Simulator, SimUser
 
@@ -49,13 +54,17 @@ def sim() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def runs(request: pytest.FixtureRequest, sim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def runs(
+    request: pytest.FixtureRequest, sim: Simulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[Combo, Future[Outcome]]]:
     """Every selected, runnable combo, started at once on a small pool (``INTEROP_JOBS``, default 2): most of a
     run is process start-ups and waits, so two at a time roughly halves the wall time on two cores."""
     selected = {
         item.callspec.params["outcome"]
         for item in request.session.items
-        if getattr(item, "module", None) is request.module and "outcome" in item.callspec.params
+        if isinstance(item, pytest.Function)
+        and getattr(item, "module", None) is request.module
+        and "outcome" in item.callspec.params
     }
     wanted = [c for c in COMBOS if c in selected and not isinstance(client_command(c.client), str)]
     pool = ThreadPoolExecutor(max_workers=int(os.environ.get("INTEROP_JOBS", "2")))
@@ -67,7 +76,7 @@ def runs(request: pytest.FixtureRequest, sim, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module", params=COMBOS, ids=lambda combo: combo.id)
-def outcome(request: pytest.FixtureRequest, runs: dict) -> Outcome:
+def outcome(request: pytest.FixtureRequest, runs: dict[Combo, Future[Outcome]]) -> Outcome:
     """What one client saw over one transport at one protocol version (the run is shared by the tests below)."""
     combo = request.param
     command = client_command(combo.client)
@@ -79,7 +88,7 @@ def outcome(request: pytest.FixtureRequest, runs: dict) -> Outcome:
     return runs[combo].result(timeout=(RUN_TIMEOUT + 90) * len(runs))
 
 
-def called(outcome: Outcome, step: str) -> dict:
+def called(outcome: Outcome, step: str) -> dict[str, Any]:
     """A tools/call step that reached the server and got a result (an isError result counts)."""
     record = outcome.step(step)
     assert record["ok"], f"{step}: the client raised {record.get('error')}\n{outcome.stderr[-2000:]}"
@@ -90,16 +99,16 @@ def on_disk(outcome: Outcome) -> set[str]:
     return {profile.olares_id for profile in ConfigStore(outcome.paths).load().profiles}
 
 
-def listed(record: dict) -> set[str]:
+def listed(record: dict[str, Any]) -> set[str]:
     return {row["olares_id"] for row in record["result"]["structuredContent"]["profiles"]}
 
 
-def not_removed(record: dict) -> None:
+def not_removed(record: dict[str, Any]) -> None:
     result = record["result"]
     assert result["isError"] or not (result["structuredContent"] or {}).get("removed"), result
 
 
-def test_handshake(outcome: Outcome, record_property) -> None:
+def test_handshake(outcome: Outcome, record_property: Callable[[str, object], None]) -> None:
     """Every connection negotiated the version under test, in the era it belongs to."""
     record_property("client_version", outcome.report["client_version"])
     record_property("seconds", outcome.seconds)
@@ -174,7 +183,7 @@ BROWSER_PAGE_COMBOS = [
 
 
 @pytest.mark.parametrize(("combo", "choice"), BROWSER_PAGE_COMBOS, ids=lambda v: v.id if isinstance(v, Combo) else v)
-def test_remove_browser_page_fallback(combo: Combo, choice: str, sim, tmp_path) -> None:
+def test_remove_browser_page_fallback(combo: Combo, choice: str, sim: Simulator, tmp_path: Path) -> None:
     """A connection without elicitation: the server opens its one-time confirmation page in the human's browser
     (a ``$BROWSER`` that GETs it and presses a button, as a person would) and removes only on Confirm. The
     page's URL never reaches the client."""

@@ -6,12 +6,18 @@ Driven by the PyPI playwright package against the system Chromium; never `playwr
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from olares_auth_mcp.login import LoginState
-from tests.login.conftest import OLARES_ID, TOTP, fake_argv
+from olares_auth_mcp.login import LoginManager, LoginSession, LoginState, SecretPageRegistry, SecretPageServer
+from tests.helpers import present
+from tests.login.conftest import OLARES_ID, TOTP, FakeClock, fake_argv
+
+if TYPE_CHECKING:  # playwright is imported where used: without it these tests skip
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -29,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def browser_page():
+def browser_page() -> Iterator[Page]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -41,22 +47,26 @@ def browser_page():
             browser.close()
 
 
-def test_browser_logs_in_and_the_link_then_dies(open_login, browser_page, canary):
+def test_browser_logs_in_and_the_link_then_dies(
+    open_login: Callable[..., tuple[LoginSession, str]], browser_page: Page, canary: str
+) -> None:
     """Type the password, submit, see success; visiting the same URL again gives 410."""
     session, url = open_login()
     page = browser_page
-    assert page.goto(url).status == 200
+    assert present(page.goto(url)).status == 200
     assert "Your password goes to auth.alice.olares.com." in page.inner_text("body")
     page.fill("input[name=password]", canary)
     page.click("button[type=submit]")
     page.wait_for_selector("text=Logged in as")
     assert OLARES_ID in page.content()
     assert session.state is LoginState.SUCCEEDED
-    assert page.goto(url).status == 410
+    assert present(page.goto(url)).status == 410
     assert canary not in session.process.output
 
 
-def test_browser_two_factor_flow(open_login, browser_page, canary):
+def test_browser_two_factor_flow(
+    open_login: Callable[..., tuple[LoginSession, str]], browser_page: Page, canary: str
+) -> None:
     """The same page asks for the code after the password, with JavaScript disabled."""
     session, url = open_login("totp")
     page = browser_page
@@ -82,15 +92,22 @@ def artifacts() -> Path:
     return path
 
 
-def _shot(page, artifacts: Path, name: str) -> None:
+def _shot(page: Page, artifacts: Path, name: str) -> None:
     target = artifacts / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     print(f"screenshot: {target}")  # the test's artifact, named in its output
 
 
 def test_browser_every_state_with_screenshots(
-    page_server, browser_page, canary, artifacts, manager, registry, clock, fake_env
-):
+    page_server: SecretPageServer,
+    browser_page: Page,
+    canary: str,
+    artifacts: Path,
+    manager: LoginManager,
+    registry: SecretPageRegistry,
+    clock: FakeClock,
+    fake_env: Callable[..., dict[str, str]],
+) -> None:
     """Form, wrong password (tries left), two-factor code, success, expired: each asserted and photographed."""
     page = browser_page
     page.set_viewport_size({"width": 760, "height": 720})
@@ -133,12 +150,14 @@ def test_browser_every_state_with_screenshots(
     expiring.wait_for_prompt(10)
     expiring_url = registry.url_for(expiring.login_id)
     clock.advance(301)
-    assert page.goto(expiring_url).status == 410
+    assert present(page.goto(expiring_url)).status == 410
     assert "This link cannot be used" in page.inner_text("body")
     _shot(page, artifacts, "05-expired")
 
 
-def test_browser_cancel_button(open_login, browser_page, artifacts):
+def test_browser_cancel_button(
+    open_login: Callable[..., tuple[LoginSession, str]], browser_page: Page, artifacts: Path
+) -> None:
     page = browser_page
     session, url = open_login()
     page.goto(url)
@@ -146,4 +165,4 @@ def test_browser_cancel_button(open_login, browser_page, artifacts):
     page.wait_for_selector("text=was cancelled")
     assert session.state is LoginState.CANCELLED
     _shot(page, artifacts, "06-cancelled")
-    assert page.goto(url).status == 410
+    assert present(page.goto(url)).status == 410

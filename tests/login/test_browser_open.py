@@ -36,11 +36,11 @@ def fake_browser(tmp_path: Path, body: str = "") -> tuple[Path, Path]:
         ({"OLARES_AUTH_MCP_OPEN_BROWSER": "off"}, "darwin", False),
     ],
 )
-def test_where_a_browser_may_be_opened(env, platform, expected) -> None:
+def test_where_a_browser_may_be_opened(env: dict[str, str], platform: str, expected: bool) -> None:
     assert browser_available(env, platform) is expected
 
 
-def test_open_uses_browser_and_keeps_stdout_clean(tmp_path: Path, capfd) -> None:
+def test_open_uses_browser_and_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     script, seen = fake_browser(tmp_path)
     opener = BrowserOpener({"PATH": os.environ["PATH"], "DISPLAY": ":99", "BROWSER": str(script)}, platform="linux")
     assert opener.open(URL) is True

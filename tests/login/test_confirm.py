@@ -8,8 +8,9 @@ import threading
 import httpx
 import pytest
 
-from olares_auth_mcp.login import SecretPageRegistry, SecretPageServer
-from olares_auth_mcp.login.confirm import Answer, ConfirmationRegistry, Question
+from olares_auth_mcp.login import LoginManager, SecretPageRegistry, SecretPageServer
+from olares_auth_mcp.login.confirm import Answer, Confirmation, ConfirmationRegistry, Question
+from tests.helpers import present
 from tests.login.conftest import FakeClock, origin
 
 QUESTION = Question(
@@ -25,7 +26,9 @@ def confirmations(registry: SecretPageRegistry) -> ConfirmationRegistry:
     return registry.confirmations
 
 
-def ask(registry: SecretPageRegistry, key: str = "alice@olares.com", question: Question = QUESTION):
+def ask(
+    registry: SecretPageRegistry, key: str = "alice@olares.com", question: Question = QUESTION
+) -> tuple[Confirmation, str]:
     asked = registry.confirmations.ask(key, question)
     assert asked is not None
     confirmation, token = asked
@@ -42,7 +45,9 @@ def answer(client: httpx.Client, server: SecretPageServer, url: str, choice: str
     return client.post(url, data={"nonce": nonce, "choice": choice}, headers=origin(server))
 
 
-def test_the_page_states_the_facts_with_two_buttons_and_no_script(registry, page_server, client) -> None:
+def test_the_page_states_the_facts_with_two_buttons_and_no_script(
+    registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client
+) -> None:
     _, url = ask(registry)
     page = client.get(url)
     assert page.status_code == 200
@@ -61,7 +66,14 @@ def test_the_page_states_the_facts_with_two_buttons_and_no_script(registry, page
     ("choice", "expected", "heading"),
     [("confirm", Answer.CONFIRMED, "Confirmed"), ("cancel", Answer.CANCELLED, "Cancelled")],
 )
-def test_one_answer_settles_it_and_spends_the_link(registry, page_server, client, choice, expected, heading) -> None:
+def test_one_answer_settles_it_and_spends_the_link(
+    registry: SecretPageRegistry,
+    page_server: SecretPageServer,
+    client: httpx.Client,
+    choice: str,
+    expected: Answer,
+    heading: str,
+) -> None:
     confirmation, url = ask(registry)
     nonce = nonce_of(client.get(url).text)
     done = answer(client, page_server, url, choice, nonce)
@@ -71,7 +83,9 @@ def test_one_answer_settles_it_and_spends_the_link(registry, page_server, client
     assert answer(client, page_server, url, "confirm", nonce).status_code == 410
 
 
-def test_a_waiter_is_woken_by_the_answer(registry, page_server, client) -> None:
+def test_a_waiter_is_woken_by_the_answer(
+    registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client
+) -> None:
     confirmation, url = ask(registry)
     nonce = nonce_of(client.get(url).text)
     got: list[Answer] = []
@@ -92,7 +106,9 @@ def test_a_waiter_is_woken_by_the_answer(registry, page_server, client) -> None:
         {"nonce": None},
     ],
 )
-def test_anything_but_the_pages_own_buttons_changes_nothing(registry, page_server, client, form) -> None:
+def test_anything_but_the_pages_own_buttons_changes_nothing(
+    registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client, form: dict[str, str | None]
+) -> None:
     confirmation, url = ask(registry)
     nonce = nonce_of(client.get(url).text)
     data = {k: (nonce if v is None else v) for k, v in form.items()}
@@ -102,24 +118,28 @@ def test_anything_but_the_pages_own_buttons_changes_nothing(registry, page_serve
     assert registry.confirmations.wait(confirmation, 0.0) is Answer.PENDING
 
 
-def test_cross_site_and_rebound_requests_are_refused(registry, page_server, client) -> None:
+def test_cross_site_and_rebound_requests_are_refused(
+    registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client
+) -> None:
     confirmation, url = ask(registry)
     nonce = nonce_of(client.get(url).text)
     evil = client.post(url, data={"nonce": nonce, "choice": "confirm"}, headers={"Origin": "http://evil.example"})
     assert evil.status_code == 403
-    port = page_server.address[1]
+    port = present(page_server.address)[1]
     rebound = client.get(url, headers={"Host": f"evil.example:{port}"})
     assert rebound.status_code == 403
     assert registry.confirmations.wait(confirmation, 0.0) is Answer.PENDING
 
 
-def test_unknown_and_spent_links_look_alike(registry, page_server, client) -> None:
+def test_unknown_and_spent_links_look_alike(
+    registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client
+) -> None:
     base = page_server.base_url
     unknown = client.get(f"{base}/olares-confirm/{'x' * 43}")
     assert unknown.status_code == 404 and "This link cannot be used" in unknown.text
 
 
-def test_a_question_expires_and_its_page_is_gone(manager) -> None:
+def test_a_question_expires_and_its_page_is_gone(manager: LoginManager) -> None:
     clock = FakeClock()
     confirmations = ConfirmationRegistry(ttl=120.0, clock=clock)
     registry = SecretPageRegistry(manager, confirmations=confirmations)
@@ -131,7 +151,9 @@ def test_a_question_expires_and_its_page_is_gone(manager) -> None:
         assert client.get(url).status_code == 410
 
 
-def test_one_pending_question_per_key_and_a_bounded_number_in_all(registry, page_server) -> None:
+def test_one_pending_question_per_key_and_a_bounded_number_in_all(
+    registry: SecretPageRegistry, page_server: SecretPageServer
+) -> None:
     first, url = ask(registry)
     again, url_again = ask(registry)
     assert again is first and url_again == url  # calling twice never opens two pages
@@ -142,7 +164,7 @@ def test_one_pending_question_per_key_and_a_bounded_number_in_all(registry, page
     assert registry.confirmations.ask("p9@olares.com", QUESTION) is not None
 
 
-def test_facts_are_escaped(registry, page_server, client) -> None:
+def test_facts_are_escaped(registry: SecretPageRegistry, page_server: SecretPageServer, client: httpx.Client) -> None:
     hostile = Question("Remove?", ("Profile: <script>alert(1)</script> (a@olares.com)",), "Remove <b>now</b>")
     _, url = ask(registry, key="x@olares.com", question=hostile)
     body = client.get(url).text

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -26,7 +27,9 @@ def assert_gone(pid: int) -> None:
         os.kill(pid, 0)
 
 
-def test_start_gives_an_unguessable_id_and_a_view(manager, fake_env):
+def test_start_gives_an_unguessable_id_and_a_view(
+    manager: LoginManager, fake_env: Callable[..., dict[str, str]]
+) -> None:
     """Each login gets a fresh 128-bit URL-safe id; its view names the Olares ID and the prompt."""
     a = manager.start(fake_argv(), fake_env(), OLARES_ID)
     b = manager.start(fake_argv(), fake_env(), OLARES_ID)
@@ -39,7 +42,7 @@ def test_start_gives_an_unguessable_id_and_a_view(manager, fake_env):
     assert manager.get(a.login_id) is a
 
 
-def test_the_auth_host_travels_with_the_login(manager, fake_env):
+def test_the_auth_host_travels_with_the_login(manager: LoginManager, fake_env: Callable[..., dict[str, str]]) -> None:
     """start(..., auth_host=) is kept on the session and in every view (the page shows it)."""
     session = manager.start(fake_argv(), fake_env(), OLARES_ID, auth_host="auth.alice.olares.com")
     assert session.auth_host == "auth.alice.olares.com"
@@ -47,20 +50,20 @@ def test_the_auth_host_travels_with_the_login(manager, fake_env):
     assert manager.start(fake_argv(), fake_env(), OLARES_ID).view().auth_host == ""
 
 
-def test_only_the_logins_own_id_prompts_count(manager, fake_env):
+def test_only_the_logins_own_id_prompts_count(manager: LoginManager, fake_env: Callable[..., dict[str, str]]) -> None:
     """The manager tells the relay the Olares ID: a prompt for another ID is an unknown prompt."""
     session = manager.start(fake_argv(olares_id="mallory@olares.com"), fake_env(), OLARES_ID)
     assert session.wait_for_prompt(10) is LoginState.AWAITING_INPUT
 
 
-def test_unknown_ids_are_not_found(manager):
+def test_unknown_ids_are_not_found(manager: LoginManager) -> None:
     """get/cancel/view of an id never issued raise LoginNotFound."""
     for call in (manager.get, manager.cancel, manager.view):
         with pytest.raises(LoginNotFound):
             call("no-such-login")
 
 
-def test_concurrency_limit(clock, fake_env):
+def test_concurrency_limit(clock: FakeClock, fake_env: Callable[..., dict[str, str]]) -> None:
     """A fifth concurrent login is refused with a typed error; ending one frees a slot."""
     with LoginManager(clock=clock, sweep_interval=None, max_sessions=4) as manager:
         sessions = [manager.start(fake_argv("silent"), fake_env(), OLARES_ID) for _ in range(4)]
@@ -70,7 +73,7 @@ def test_concurrency_limit(clock, fake_env):
         manager.start(fake_argv("silent"), fake_env(), OLARES_ID)
 
 
-def test_concurrency_limit_holds_under_racing_starts(clock, fake_env):
+def test_concurrency_limit_holds_under_racing_starts(clock: FakeClock, fake_env: Callable[..., dict[str, str]]) -> None:
     """Eight threads starting at once get exactly the four allowed logins."""
     with LoginManager(clock=clock, sweep_interval=None, max_sessions=4) as manager:
         barrier = threading.Barrier(8)
@@ -95,7 +98,9 @@ def test_concurrency_limit_holds_under_racing_starts(clock, fake_env):
         assert sorted(results) == ["ok"] * 4 + ["refused"] * 4
 
 
-def test_expiry_on_the_injected_clock(manager, clock, fake_env):
+def test_expiry_on_the_injected_clock(
+    manager: LoginManager, clock: FakeClock, fake_env: Callable[..., dict[str, str]]
+) -> None:
     """At its deadline a login is killed and reads `expired`; an expired login frees its slot."""
     session = manager.start(fake_argv(), fake_env(), OLARES_ID)
     session.wait_for_prompt(10)
@@ -109,7 +114,9 @@ def test_expiry_on_the_injected_clock(manager, clock, fake_env):
         session.process.send_password("too late")
 
 
-def test_sweep_reports_what_it_expired(manager, clock, fake_env):
+def test_sweep_reports_what_it_expired(
+    manager: LoginManager, clock: FakeClock, fake_env: Callable[..., dict[str, str]]
+) -> None:
     """sweep() expires only logins past their deadline and returns their ids."""
     old = manager.start(fake_argv("silent"), fake_env(), OLARES_ID)
     clock.advance(200)
@@ -119,7 +126,9 @@ def test_sweep_reports_what_it_expired(manager, clock, fake_env):
     assert young.state is LoginState.STARTING
 
 
-def test_sweeper_thread_expires_logins_nobody_looks_at(clock, fake_env):
+def test_sweeper_thread_expires_logins_nobody_looks_at(
+    clock: FakeClock, fake_env: Callable[..., dict[str, str]]
+) -> None:
     """With a sweep interval, expiry happens without any call into the manager."""
     with LoginManager(clock=clock, sweep_interval=0.02) as manager:
         session = manager.start(fake_argv("silent"), fake_env(), OLARES_ID)
@@ -128,7 +137,7 @@ def test_sweeper_thread_expires_logins_nobody_looks_at(clock, fake_env):
         assert session.wait_for_change(10, since=version) is LoginState.EXPIRED
 
 
-def test_cancel_kills_the_process(manager, fake_env):
+def test_cancel_kills_the_process(manager: LoginManager, fake_env: Callable[..., dict[str, str]]) -> None:
     """cancel() ends the login as cancelled and the process is gone; repeating it is harmless."""
     session = manager.start(fake_argv(), fake_env(), OLARES_ID)
     session.wait_for_prompt(10)
@@ -137,7 +146,9 @@ def test_cancel_kills_the_process(manager, fake_env):
     assert manager.cancel(session.login_id) is LoginState.CANCELLED
 
 
-def test_cancel_after_success_keeps_the_outcome(manager, fake_env, canary):
+def test_cancel_after_success_keeps_the_outcome(
+    manager: LoginManager, fake_env: Callable[..., dict[str, str]], canary: str
+) -> None:
     """A login that already ended keeps its final state when cancelled."""
     session = manager.start(fake_argv(), fake_env(), OLARES_ID)
     session.wait_for_prompt(10)
@@ -146,7 +157,7 @@ def test_cancel_after_success_keeps_the_outcome(manager, fake_env, canary):
     assert manager.cancel(session.login_id) is LoginState.SUCCEEDED
 
 
-def test_close_kills_every_child(clock, fake_env):
+def test_close_kills_every_child(clock: FakeClock, fake_env: Callable[..., dict[str, str]]) -> None:
     """close() kills all running logins (even one ignoring SIGTERM) and refuses new ones."""
     manager = LoginManager(clock=clock, sweep_interval=None, term_grace=0.3)
     sessions = [manager.start(fake_argv(mode), fake_env(), OLARES_ID) for mode in ("silent", "normal", "stubborn")]
@@ -161,7 +172,9 @@ def test_close_kills_every_child(clock, fake_env):
     manager.close()
 
 
-def test_post_secret_checks_the_kind_against_the_prompt(manager, fake_env, canary):
+def test_post_secret_checks_the_kind_against_the_prompt(
+    manager: LoginManager, fake_env: Callable[..., dict[str, str]], canary: str
+) -> None:
     """A code is refused at the password prompt and a password at the code prompt."""
     session = manager.start(fake_argv("totp"), fake_env(), OLARES_ID)
     session.wait_for_prompt(10)
@@ -173,7 +186,7 @@ def test_post_secret_checks_the_kind_against_the_prompt(manager, fake_env, canar
         manager.post_secret(session.login_id, "password", canary)
 
 
-def test_finished_logins_are_forgotten_beyond_keep_finished(fake_env):
+def test_finished_logins_are_forgotten_beyond_keep_finished(fake_env: Callable[..., dict[str, str]]) -> None:
     """Only the newest `keep_finished` ended logins stay queryable."""
     with LoginManager(clock=FakeClock(), sweep_interval=None, keep_finished=1) as manager:
         first = manager.start(fake_argv("die"), fake_env(), OLARES_ID)
@@ -188,7 +201,7 @@ def test_finished_logins_are_forgotten_beyond_keep_finished(fake_env):
         assert manager.get(second.login_id).state is LoginState.FAILED
 
 
-def test_manager_rejects_nonsense_limits():
+def test_manager_rejects_nonsense_limits() -> None:
     """Configuration errors are plain ValueErrors."""
     with pytest.raises(ValueError, match="max_sessions"):
         LoginManager(max_sessions=0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from olares_auth_mcp import login
 
 
-def test_public_surface_is_declared_and_sorted():
+def test_public_surface_is_declared_and_sorted() -> None:
     """__all__ lists real names in isort order (constants, classes, functions)."""
 
     def group(name: str) -> int:
@@ -19,7 +19,7 @@ def test_public_surface_is_declared_and_sorted():
         assert hasattr(login, name), name
 
 
-def test_package_does_not_import_mcp():
+def test_package_does_not_import_mcp() -> None:
     """No module of olares_auth_mcp.login imports mcp (the tools layer does)."""
     for path in Path(login.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

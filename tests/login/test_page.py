@@ -14,6 +14,7 @@ import pytest
 
 from olares_auth_mcp.login import (
     SECURITY_HEADERS,
+    LoginManager,
     LoginSession,
     LoginState,
     LoginStateError,
@@ -21,20 +22,23 @@ from olares_auth_mcp.login import (
     SecretPageRegistry,
     SecretPageServer,
 )
-from tests.login.conftest import OLARES_ID, TOTP, fake_argv, origin
+from tests.helpers import present
+from tests.login.conftest import OLARES_ID, TOTP, FakeClock, fake_argv, origin
 
 STEERING = "tell your assistant your OLD password in the chat"
 
 
-def test_server_binds_loopback_only(page_server):
+def test_server_binds_loopback_only(page_server: SecretPageServer) -> None:
     """The standalone server listens on 127.0.0.1 and a port chosen by the OS."""
-    host, port = page_server.address
+    host, port = present(page_server.address)
     assert host == "127.0.0.1"
     assert port > 0
     assert page_server.base_url == f"http://127.0.0.1:{port}"
 
 
-def test_get_shows_a_plain_password_form(open_login, client):
+def test_get_shows_a_plain_password_form(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client
+) -> None:
     """The page is a script-free POST form with a current-password field and the Olares ID."""
     _, url = open_login()
     r = client.get(url)
@@ -47,7 +51,12 @@ def test_get_shows_a_plain_password_form(open_login, client):
     assert "<script" not in body.lower()
 
 
-def test_posting_the_password_logs_in(open_login, client, page_server, canary):
+def test_posting_the_password_logs_in(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """The password goes into the pty; the response says the login succeeded."""
     session, url = open_login()
     r = client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -56,14 +65,23 @@ def test_posting_the_password_logs_in(open_login, client, page_server, canary):
     assert session.state is LoginState.SUCCEEDED
 
 
-def test_get_names_the_auth_host_the_password_goes_to(open_login, client):
+def test_get_names_the_auth_host_the_password_goes_to(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client
+) -> None:
     """Without an auth host from the server, the page shows the one olares-cli derives from the ID."""
     _, url = open_login()
     r = client.get(url)
     assert "Your password goes to <strong>auth.alice.olares.com</strong>" in r.text
 
 
-def test_the_servers_auth_host_is_shown_on_both_forms(manager, registry, page_server, client, fake_env, canary):
+def test_the_servers_auth_host_is_shown_on_both_forms(
+    manager: LoginManager,
+    registry: SecretPageRegistry,
+    page_server: SecretPageServer,
+    client: httpx.Client,
+    fake_env: Callable[..., dict[str, str]],
+    canary: str,
+) -> None:
     """The host the server derived (e.g. from a human-set auth URL) is what the page names."""
     session = manager.start(fake_argv("totp"), fake_env(), OLARES_ID, auth_host="auth.alice.example.org")
     session.wait_for_prompt(10)
@@ -75,7 +93,9 @@ def test_the_servers_auth_host_is_shown_on_both_forms(manager, registry, page_se
     assert "auth.alice.olares.com" not in first.text + second.text
 
 
-def test_wrong_password_shows_a_fixed_sentence(open_login, client, page_server):
+def test_wrong_password_shows_a_fixed_sentence(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client, page_server: SecretPageServer
+) -> None:
     """A rejected password ends the login; the page says so in its own words, not the program's."""
     session, url = open_login(FAKE_FAIL_MESSAGE=STEERING)
     r = client.post(url, data={"password": "wrong"}, headers=origin(page_server))
@@ -87,7 +107,12 @@ def test_wrong_password_shows_a_fixed_sentence(open_login, client, page_server):
     assert "OLD password" not in r.text  # … and the page does not repeat it
 
 
-def test_wrong_code_shows_a_fixed_sentence(open_login, client, page_server, canary):
+def test_wrong_code_shows_a_fixed_sentence(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     session, url = open_login("totp", FAKE_FAIL_MESSAGE=STEERING)
     client.post(url, data={"password": canary}, headers=origin(page_server))
     r = client.post(url, data={"code": "000000"}, headers=origin(page_server))
@@ -96,7 +121,12 @@ def test_wrong_code_shows_a_fixed_sentence(open_login, client, page_server, cana
     assert session.state is LoginState.FAILED
 
 
-def test_two_factor_flow_on_one_url(open_login, client, page_server, canary):
+def test_two_factor_flow_on_one_url(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """After the password the same URL shows a one-time-code form, then the result, then 410."""
     session, url = open_login("totp")
     r = client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -109,7 +139,12 @@ def test_two_factor_flow_on_one_url(open_login, client, page_server, canary):
     assert client.get(url).status_code == 410
 
 
-def test_invalid_code_redisplays_the_code_form(open_login, client, page_server, canary):
+def test_invalid_code_redisplays_the_code_form(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """A malformed code is not sent; the code form comes back with a message."""
     session, url = open_login("totp")
     client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -120,7 +155,12 @@ def test_invalid_code_redisplays_the_code_form(open_login, client, page_server, 
     assert session.state is LoginState.AWAITING_TOTP
 
 
-def test_url_is_single_use(open_login, client, page_server, canary):
+def test_url_is_single_use(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """Once the login has ended, GET and POST on its URL are 410 Gone."""
     _, url = open_login()
     client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -128,7 +168,12 @@ def test_url_is_single_use(open_login, client, page_server, canary):
     assert client.post(url, data={"password": canary}, headers=origin(page_server)).status_code == 410
 
 
-def test_unknown_and_spent_tokens_look_the_same(open_login, client, page_server, canary):
+def test_unknown_and_spent_tokens_look_the_same(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """404 and 410 share one body that names neither the login nor the Olares ID."""
     session, url = open_login()
     client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -141,7 +186,13 @@ def test_unknown_and_spent_tokens_look_the_same(open_login, client, page_server,
     assert OLARES_ID not in gone.text
 
 
-def test_cancelled_and_expired_logins_are_gone(open_login, client, manager, registry, clock):
+def test_cancelled_and_expired_logins_are_gone(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    manager: LoginManager,
+    registry: SecretPageRegistry,
+    clock: FakeClock,
+) -> None:
     """A cancelled or expired login's URL is 410, and no new URL is handed out for it."""
     cancelled, url1 = open_login()
     manager.cancel(cancelled.login_id)
@@ -154,7 +205,7 @@ def test_cancelled_and_expired_logins_are_gone(open_login, client, manager, regi
         registry.url_for(expired.login_id)
 
 
-def test_url_for_needs_a_served_page(manager, fake_env):
+def test_url_for_needs_a_served_page(manager: LoginManager, fake_env: Callable[..., dict[str, str]]) -> None:
     """Without a base URL the registry cannot hand out links."""
     with pytest.raises(PageUnavailable):
         SecretPageRegistry(manager).url_for("anything")
@@ -165,16 +216,24 @@ def test_url_for_needs_a_served_page(manager, fake_env):
 @pytest.mark.parametrize(
     "bad_origin", ["http://evil.example", "null", "http://127.0.0.1:1", "https://{host}", "http://{host}.evil"]
 )
-def test_cross_origin_post_is_forbidden(open_login, client, page_server, canary, bad_origin):
+def test_cross_origin_post_is_forbidden(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+    bad_origin: str,
+) -> None:
     """A POST whose Origin is not the page's own is 403, and nothing reaches the pty."""
     session, url = open_login()
-    host = page_server.base_url.removeprefix("http://")
+    host = present(page_server.base_url).removeprefix("http://")
     r = client.post(url, data={"password": canary}, headers={"Origin": bad_origin.format(host=host)})
     assert r.status_code == 403
     assert session.state is LoginState.AWAITING_PASSWORD
 
 
-def test_cross_site_fetch_metadata_is_forbidden(open_login, client, canary):
+def test_cross_site_fetch_metadata_is_forbidden(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client, canary: str
+) -> None:
     """A browser-declared cross-site POST is refused even without an Origin header."""
     session, url = open_login()
     r = client.post(url, data={"password": canary}, headers={"Sec-Fetch-Site": "cross-site"})
@@ -186,26 +245,43 @@ def test_cross_site_fetch_metadata_is_forbidden(open_login, client, canary):
     "bad_host", ["evil.example", "evil.example:{port}", "127.0.0.1", "127.0.0.1:1", "[::1]:{port}"]
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_foreign_host_header_is_forbidden(open_login, client, page_server, canary, bad_host, method):
+def test_foreign_host_header_is_forbidden(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+    bad_host: str,
+    method: str,
+) -> None:
     """Only Host 127.0.0.1:<port> or localhost:<port> is served (DNS rebinding defence)."""
     session, url = open_login()
-    port = page_server.address[1]
+    port = present(page_server.address)[1]
     r = client.request(method, url, data={"password": canary}, headers={"Host": bad_host.format(port=port)})
     assert r.status_code == 403
     assert session.state is LoginState.AWAITING_PASSWORD
 
 
-def test_localhost_name_works_with_its_own_origin(open_login, client, page_server, canary):
+def test_localhost_name_works_with_its_own_origin(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """The page is also reachable as localhost:<port>, with the matching Origin."""
     session, url = open_login()
-    port = page_server.address[1]
+    port = present(page_server.address)[1]
     local = url.replace("127.0.0.1", "localhost")
     r = client.post(local, data={"password": canary}, headers={"Origin": f"http://localhost:{port}"})
     assert r.status_code == 200
     assert session.state is LoginState.SUCCEEDED
 
 
-def test_security_headers_on_every_response(open_login, client, page_server, canary):
+def test_security_headers_on_every_response(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """Form, 403, 404, 405, 410, 413 and 415 responses all carry the security headers."""
     _, url = open_login()
     responses = [
@@ -224,7 +300,9 @@ def test_security_headers_on_every_response(open_login, client, page_server, can
             assert r.headers[name] == value, (r.status_code, name)
 
 
-def test_oversized_bodies_are_refused(open_login, client, canary):
+def test_oversized_bodies_are_refused(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client, canary: str
+) -> None:
     """Bodies over 4 KiB are 413, with or without a Content-Length."""
     session, url = open_login()
     form = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -235,7 +313,7 @@ def test_oversized_bodies_are_refused(open_login, client, canary):
     assert session.state is LoginState.AWAITING_PASSWORD
 
 
-def test_malformed_forms_are_refused(open_login, client):
+def test_malformed_forms_are_refused(open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client) -> None:
     """Both fields, a repeated field or undecodable bytes are a 400 and change nothing."""
     session, url = open_login()
     form = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -246,7 +324,12 @@ def test_malformed_forms_are_refused(open_login, client):
     assert session.state is LoginState.AWAITING_PASSWORD
 
 
-def test_echo_on_program_gets_no_password(open_login, client, page_server, canary):
+def test_echo_on_program_gets_no_password(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """If the program leaves echo on, the page reports a refused login and the password is not sent."""
     session, url = open_login("echo-on")
     r = client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -256,7 +339,9 @@ def test_echo_on_program_gets_no_password(open_login, client, page_server, canar
     assert canary not in session.process.output
 
 
-def test_unknown_prompt_page_offers_no_form(open_login, client):
+def test_unknown_prompt_page_offers_no_form(
+    open_login: Callable[..., tuple[LoginSession, str]], client: httpx.Client
+) -> None:
     """At a prompt it does not recognise, the page explains in fixed words and offers nothing to type into.
 
     It used to show the prompt itself: the program's (or a server's) text, verbatim.
@@ -295,7 +380,14 @@ def _every_flow(
     return texts
 
 
-def test_password_never_leaks_to_responses_output_or_logs(open_login, client, page_server, canary, caplog, capsys):
+def test_password_never_leaks_to_responses_output_or_logs(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """The canary password is in no response, no relay output, no log record and no sys stream."""
     caplog.set_level(logging.DEBUG)
     texts = _every_flow(open_login, client, page_server, canary)
@@ -303,7 +395,14 @@ def test_password_never_leaks_to_responses_output_or_logs(open_login, client, pa
     assert not [t for t in [*texts, caplog.text, out, err] if canary in t]
 
 
-def test_password_never_reaches_file_descriptors(open_login, client, page_server, canary, caplog, capfd):
+def test_password_never_reaches_file_descriptors(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     """Nothing written to fd 1 or 2 (uvicorn, the children, anything) contains the canary."""
     caplog.set_level(logging.DEBUG)
     texts = _every_flow(open_login, client, page_server, canary)

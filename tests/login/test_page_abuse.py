@@ -8,15 +8,21 @@ from __future__ import annotations
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
-from olares_auth_mcp.login import LoginState, SecretPageServer
+from olares_auth_mcp.login import LoginSession, LoginState, SecretPageRegistry, SecretPageServer
 from tests.login.conftest import origin
 
 
-def test_brute_forcing_tokens_finds_nothing_and_breaks_nothing(open_login, client, page_server, canary):
+def test_brute_forcing_tokens_finds_nothing_and_breaks_nothing(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """500 guessed tokens (a bounded loop, loopback only) all get the same 404; the real page still works."""
     session, url = open_login()
     prefix = url.rsplit("/", 1)[0]
@@ -37,7 +43,12 @@ def _raw(url: str) -> tuple[socket.socket, str, str]:
     return sock, parts.path, f"{parts.hostname}:{parts.port}"
 
 
-def test_slow_clients_do_not_block_the_page(open_login, client, page_server, canary):
+def test_slow_clients_do_not_block_the_page(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """Connections that trickle half a request (slowloris) do not stop the human's request."""
     session, url = open_login()
     stalled = []
@@ -56,7 +67,12 @@ def test_slow_clients_do_not_block_the_page(open_login, client, page_server, can
             sock.close()
 
 
-def test_a_trickled_body_is_not_taken_as_the_password(open_login, client, page_server, canary):
+def test_a_trickled_body_is_not_taken_as_the_password(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """A POST that promises a body and stops sending it gets no login out of a partial value."""
     session, url = open_login()
     sock, path, host = _raw(url)
@@ -72,7 +88,12 @@ def test_a_trickled_body_is_not_taken_as_the_password(open_login, client, page_s
     assert session.state is LoginState.SUCCEEDED
 
 
-def test_replaying_a_captured_post_after_success_is_refused(open_login, client, page_server, canary):
+def test_replaying_a_captured_post_after_success_is_refused(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     _, url = open_login()
     first = client.post(url, data={"password": canary}, headers=origin(page_server))
     replay = client.post(url, data={"password": canary}, headers=origin(page_server))
@@ -89,7 +110,12 @@ def _half_open(url: str, count: int) -> list[socket.socket]:
     return sockets
 
 
-def test_half_open_connections_do_not_make_the_page_answer_503(open_login, client, page_server, canary):
+def test_half_open_connections_do_not_make_the_page_answer_503(
+    open_login: Callable[..., tuple[LoginSession, str]],
+    client: httpx.Client,
+    page_server: SecretPageServer,
+    canary: str,
+) -> None:
     """40+ idle half-open sockets (more than any connection limit) still leave the human's page answering."""
     session, url = open_login()
     stalled = _half_open(url, 48)
@@ -116,7 +142,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
         return False
 
 
-def test_a_request_head_that_never_completes_is_dropped(registry):
+def test_a_request_head_that_never_completes_is_dropped(registry: SecretPageRegistry) -> None:
     """A connection that has not finished its request head within the deadline is closed by the server."""
     with SecretPageServer(registry, header_timeout=0.5) as server:
         (slow,) = _half_open(f"{server.base_url}/olares-login/{'x' * 43}", 1)
@@ -128,7 +154,7 @@ def test_a_request_head_that_never_completes_is_dropped(registry):
         assert time.monotonic() - started < 8
 
 
-def test_the_oldest_idle_connections_make_room_for_new_ones(registry):
+def test_the_oldest_idle_connections_make_room_for_new_ones(registry: SecretPageRegistry) -> None:
     """Beyond max_idle idle connections the oldest is closed at once; the newest and a real request are served."""
     with SecretPageServer(registry, header_timeout=60, max_idle=8) as server, httpx.Client(timeout=10) as browser:
         url = f"{server.base_url}/olares-login/{'x' * 43}"

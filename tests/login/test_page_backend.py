@@ -72,7 +72,9 @@ def fake_page(backend: FakeBackend) -> Iterator[tuple[SecretPageRegistry, httpx.
         yield registry, client, server.base_url
 
 
-def test_post_hands_exactly_the_typed_password_to_the_backend(backend, fake_page):
+def test_post_hands_exactly_the_typed_password_to_the_backend(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """The form value reaches post_secret once, unchanged, and the next step is rendered."""
     registry, client, base = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -84,7 +86,9 @@ def test_post_hands_exactly_the_typed_password_to_the_backend(backend, fake_page
     assert 'autocomplete="one-time-code"' in r.text
 
 
-def test_code_spaces_are_removed_before_posting(backend, fake_page):
+def test_code_spaces_are_removed_before_posting(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """A code typed as "123 456" is posted as "123456"."""
     registry, client, base = fake_page
     backend.add("L1", LoginState.AWAITING_TOTP)
@@ -92,7 +96,9 @@ def test_code_spaces_are_removed_before_posting(backend, fake_page):
     assert backend.posted == [("L1", "code", "123456")]
 
 
-def test_same_url_for_the_same_login(backend, fake_page):
+def test_same_url_for_the_same_login(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """url_for is stable per login, distinct across logins, and carries a 256-bit token."""
     registry, _, base = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -103,7 +109,9 @@ def test_same_url_for_the_same_login(backend, fake_page):
     assert "L1" not in registry.url_for("L1")
 
 
-def test_still_verifying_page_reloads_itself(backend, fake_page):
+def test_still_verifying_page_reloads_itself(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """When the outcome is not known in time the page says so and refreshes (no script needed)."""
     registry, client, base = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -115,7 +123,9 @@ def test_still_verifying_page_reloads_itself(backend, fake_page):
     assert "Please wait" in client.get(registry.url_for("L2")).text
 
 
-def test_everything_shown_is_escaped(backend, fake_page):
+def test_everything_shown_is_escaped(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """The Olares ID is HTML-escaped; the prompt and error text are not shown at all."""
     registry, client, base = fake_page
     evil = "<script>alert(1)</script>"
@@ -131,7 +141,9 @@ def test_everything_shown_is_escaped(backend, fake_page):
 
 
 @pytest.mark.parametrize("state", [LoginState.AWAITING_INPUT, LoginState.FAILED])
-def test_program_and_server_text_never_reaches_the_page(backend, fake_page, state):
+def test_program_and_server_text_never_reaches_the_page(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str], state: LoginState
+) -> None:
     """A server's message quoted by the program (issue 10, attack 10) is not on the page, in any form."""
     registry, client, base = fake_page
     steer = "\u202etell your assistant your OLD password in the chat"
@@ -142,7 +154,9 @@ def test_program_and_server_text_never_reaches_the_page(backend, fake_page, stat
     assert "\u202e" not in r.text
 
 
-def test_the_auth_host_is_shown_cleaned_and_escaped(backend, fake_page):
+def test_the_auth_host_is_shown_cleaned_and_escaped(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     registry, client, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD, auth_host="auth.<b>\u202e.example.org")
     r = client.get(registry.url_for("L1"))
@@ -150,7 +164,9 @@ def test_the_auth_host_is_shown_cleaned_and_escaped(backend, fake_page):
 
 
 @pytest.mark.parametrize("olares_id", ["two-factor code for b@olares.com", "alice@olares", "a@b@c"])
-def test_no_form_when_the_destination_cannot_be_named(backend, fake_page, olares_id):
+def test_no_form_when_the_destination_cannot_be_named(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str], olares_id: str
+) -> None:
     """With no auth host and an ID that derives no host name, the page asks for no password."""
     registry, client, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD, olares_id=olares_id)
@@ -161,12 +177,14 @@ def test_no_form_when_the_destination_cannot_be_named(backend, fake_page, olares
         assert "cannot tell where the password" in r.text
 
 
-def test_rejected_secret_redisplays_the_form_without_it(backend, fake_page):
+def test_rejected_secret_redisplays_the_form_without_it(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """InvalidSecret from the backend re-shows the form with the reason, never the value."""
     registry, client, base = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
 
-    def refuse(view, kind, value):
+    def refuse(view: LoginView, kind: SecretKind, value: str) -> LoginView:
         raise InvalidSecret("it contains control characters or line breaks")
 
     backend.react = refuse
@@ -176,7 +194,7 @@ def test_rejected_secret_redisplays_the_form_without_it(backend, fake_page):
     assert "secret-value" not in r.text
 
 
-def test_a_reprompt_asks_again(backend, fake_page):
+def test_a_reprompt_asks_again(backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]) -> None:
     """If the program asks for the password again, the form comes back with a retry message."""
     registry, client, base = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -186,13 +204,15 @@ def test_a_reprompt_asks_again(backend, fake_page):
     assert 'type="password"' in r.text
 
 
-def test_backend_crash_reveals_nothing(backend, fake_page, caplog):
+def test_backend_crash_reveals_nothing(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str], caplog: pytest.LogCaptureFixture
+) -> None:
     """An unexpected backend error is a bare 500; the log names only the exception type."""
     registry, client, base = fake_page
     caplog.set_level(logging.DEBUG)
     backend.add("L1", LoginState.AWAITING_PASSWORD)
 
-    def crash(view, kind, value):
+    def crash(view: LoginView, kind: SecretKind, value: str) -> LoginView:
         raise RuntimeError(f"boom {value}")
 
     backend.react = crash
@@ -203,7 +223,7 @@ def test_backend_crash_reveals_nothing(backend, fake_page, caplog):
     assert "RuntimeError" in caplog.text
 
 
-def test_forgotten_login_is_gone(backend, fake_page):
+def test_forgotten_login_is_gone(backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]) -> None:
     """A token whose login the backend no longer knows is 410, and stays 410."""
     registry, client, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -213,7 +233,9 @@ def test_forgotten_login_is_gone(backend, fake_page):
     assert client.get(url).status_code == 410
 
 
-def test_final_state_spends_the_token_even_on_get(backend, fake_page):
+def test_final_state_spends_the_token_even_on_get(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """A login that ended elsewhere (e.g. cancelled by the agent) makes its URL 410."""
     registry, client, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -224,7 +246,7 @@ def test_final_state_spends_the_token_even_on_get(backend, fake_page):
     assert client.get(url).status_code == 410
 
 
-def test_spent_tokens_are_remembered_within_a_bound(backend):
+def test_spent_tokens_are_remembered_within_a_bound(backend: FakeBackend) -> None:
     """Past remember_spent, the oldest spent tokens fall back to 404 (the body is identical anyway)."""
     registry = SecretPageRegistry(backend, base_url="http://127.0.0.1:9", remember_spent=2)
     tokens = []
@@ -235,7 +257,9 @@ def test_spent_tokens_are_remembered_within_a_bound(backend):
     assert [registry.lookup(t)[0] for t in tokens] == [404, 410, 410]
 
 
-def test_tokens_of_logins_that_ended_unvisited_are_spent(backend, fake_page):
+def test_tokens_of_logins_that_ended_unvisited_are_spent(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
     """Handing out a new link spends the links of logins that ended without a visit."""
     registry, _, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
@@ -246,7 +270,7 @@ def test_tokens_of_logins_that_ended_unvisited_are_spent(backend, fake_page):
     assert registry.lookup(old) == (410, None)
 
 
-def test_stopping_the_server_withdraws_the_base_url(backend):
+def test_stopping_the_server_withdraws_the_base_url(backend: FakeBackend) -> None:
     """After stop() the registry hands out no links to a page nobody serves."""
     registry = SecretPageRegistry(backend)
     server = SecretPageServer(registry)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from olares_auth_mcp.login import (
     EchoNotDisabled,
     InvalidCode,
     InvalidSecret,
+    LoginProcess,
     LoginSpawnError,
     LoginState,
     LoginStateError,
@@ -55,7 +58,7 @@ def assert_gone(pid: int) -> None:
         (f"password for {OLARES_ID}: x", None),
     ],
 )
-def test_prompt_table_names_the_whole_line(line, name):
+def test_prompt_table_names_the_whole_line(line: str, name: str | None) -> None:
     """A prompt is the whole unfinished line, classified by olares-cli's fixed beginning and ending.
 
     The earlier table searched for a pattern at the end of the line, so "password for <EVIL_ID>: "
@@ -74,12 +77,14 @@ def test_prompt_table_names_the_whole_line(line, name):
         (f"password for {OLARES_ID}: " + "x", None),
     ],
 )
-def test_with_an_olares_id_only_its_own_prompts_count(line, name):
+def test_with_an_olares_id_only_its_own_prompts_count(line: str, name: str | None) -> None:
     assert match_prompt(line, OLARES_ID) == name
 
 
 @pytest.mark.parametrize("olares_id", [EVIL_ID, None])
-def test_prompt_like_olares_id_gets_the_password_prompt(fake_env, canary, olares_id):
+def test_prompt_like_olares_id_gets_the_password_prompt(
+    fake_env: Callable[..., dict[str, str]], canary: str, olares_id: str | None
+) -> None:
     """With the Olares ID "two-factor code for b@olares.com", the password prompt is still the password
     prompt (issue 10, attack 8): a code is refused there, the password goes in, then the real code prompt.
     The tools refuse such IDs too; the relay does not depend on it."""
@@ -96,7 +101,7 @@ def test_prompt_like_olares_id_gets_the_password_prompt(fake_env, canary, olares
         p.cancel()
 
 
-def test_another_ids_prompt_is_not_this_logins_prompt(fake_env, canary):
+def test_another_ids_prompt_is_not_this_logins_prompt(fake_env: Callable[..., dict[str, str]], canary: str) -> None:
     """A program asking for some other ID's password is at an unknown prompt: no password is typed."""
     p = spawn_login(
         fake_argv("normal", olares_id="mallory@olares.com"), fake_env(), quiet_period=0.2, olares_id=OLARES_ID
@@ -109,7 +114,7 @@ def test_another_ids_prompt_is_not_this_logins_prompt(fake_env, canary):
         p.cancel()
 
 
-def test_a_bare_carriage_return_does_not_start_a_prompt(fake_env):
+def test_a_bare_carriage_return_does_not_start_a_prompt(fake_env: Callable[..., dict[str, str]]) -> None:
     """Text after a bare carriage return stays on its line: an error line cannot end in a fake prompt."""
     script = (
         "import sys, time; sys.stdout.write('Error: x\\rtwo-factor code for " + OLARES_ID + ": ');"
@@ -122,7 +127,7 @@ def test_a_bare_carriage_return_does_not_start_a_prompt(fake_env):
         p.cancel()
 
 
-def test_password_prompt_then_success(spawn, canary):
+def test_password_prompt_then_success(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """The relay parks at olares-cli's password prompt, types the password, and reports success."""
     p = spawn("normal")
     assert p.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
@@ -136,7 +141,7 @@ def test_password_prompt_then_success(spawn, canary):
     assert canary not in p.output
 
 
-def test_wrong_password_fails_with_the_error_line(spawn):
+def test_wrong_password_fails_with_the_error_line(spawn: Callable[..., LoginProcess]) -> None:
     """A non-zero exit is `failed`, with the last `Error: …` message as the error."""
     p = spawn("normal")
     p.wait_for_prompt(10)
@@ -147,7 +152,7 @@ def test_wrong_password_fails_with_the_error_line(spawn):
     assert "not-the-password" not in p.output
 
 
-def test_two_factor_flow_keeps_the_code_out_of_the_output(spawn, canary):
+def test_two_factor_flow_keeps_the_code_out_of_the_output(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """After the password the relay parks at the two-factor prompt; the echoed code is suppressed."""
     p = spawn("totp")
     p.wait_for_prompt(10)
@@ -160,7 +165,7 @@ def test_two_factor_flow_keeps_the_code_out_of_the_output(spawn, canary):
     assert canary not in p.output
 
 
-def test_wrong_two_factor_code_fails(spawn, canary):
+def test_wrong_two_factor_code_fails(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """A rejected code ends the login as failed with the program's error."""
     p = spawn("totp")
     p.wait_for_prompt(10)
@@ -172,7 +177,9 @@ def test_wrong_two_factor_code_fails(spawn, canary):
 
 
 @pytest.mark.parametrize("code", ["12345", "123456789", "12a456", "١٢٣٤٥٦", " 123456", "123456\n", ""])
-def test_two_factor_code_must_be_six_to_eight_ascii_digits(spawn, canary, code):
+def test_two_factor_code_must_be_six_to_eight_ascii_digits(
+    spawn: Callable[..., LoginProcess], canary: str, code: str
+) -> None:
     """Anything but 6-8 ASCII digits is refused before it reaches the pty."""
     p = spawn("totp")
     p.wait_for_prompt(10)
@@ -184,7 +191,7 @@ def test_two_factor_code_must_be_six_to_eight_ascii_digits(spawn, canary, code):
 
 
 @pytest.mark.parametrize("secret", ["", "a\nb", "a\rb", "\x03", "pass\x7f", "x" * 1025, "é" * 513])
-def test_untypeable_secrets_are_refused(spawn, secret):
+def test_untypeable_secrets_are_refused(spawn: Callable[..., LoginProcess], secret: str) -> None:
     """Empty, over-long or control-character text is refused; the prompt stays."""
     p = spawn("normal")
     p.wait_for_prompt(10)
@@ -195,7 +202,7 @@ def test_untypeable_secrets_are_refused(spawn, secret):
         assert secret not in str(info.value)
 
 
-def test_sends_are_refused_outside_their_prompt(spawn, canary):
+def test_sends_are_refused_outside_their_prompt(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """A code is not typed at the password prompt, a password not at the code prompt."""
     p = spawn("totp")
     p.wait_for_prompt(10)
@@ -207,21 +214,21 @@ def test_sends_are_refused_outside_their_prompt(spawn, canary):
         p.send_password(canary)
 
 
-def test_nothing_is_sent_before_a_prompt(spawn, canary):
+def test_nothing_is_sent_before_a_prompt(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """While the program has not prompted, every send is refused."""
     p = spawn("silent")
     with pytest.raises(LoginStateError, match="the login is starting"):
         p.send_secret(canary)
 
 
-def test_slow_prompt_is_waited_for(spawn, fake_env):
+def test_slow_prompt_is_waited_for(spawn: Callable[..., LoginProcess], fake_env: Callable[..., dict[str, str]]) -> None:
     """A bounded wait returns `starting` early, and the prompt is still caught later."""
     p = spawn("slow", env=fake_env(FAKE_DELAY="0.5"))
     assert p.wait_for_prompt(0.05) is LoginState.STARTING
     assert p.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
 
 
-def test_prompt_split_across_writes_is_recognised(spawn, canary):
+def test_prompt_split_across_writes_is_recognised(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """A prompt written piecewise with flushes is a password prompt, not an unknown one."""
     p = spawn("split")
     assert p.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
@@ -230,7 +237,7 @@ def test_prompt_split_across_writes_is_recognised(spawn, canary):
     assert p.wait_for_prompt(10) is LoginState.SUCCEEDED
 
 
-def test_program_dying_before_its_prompt_fails(spawn):
+def test_program_dying_before_its_prompt_fails(spawn: Callable[..., LoginProcess]) -> None:
     """A program that exits before prompting ends as failed, with its error."""
     p = spawn("die")
     assert p.wait_for_prompt(10) is LoginState.FAILED
@@ -238,7 +245,7 @@ def test_program_dying_before_its_prompt_fails(spawn):
     assert p.error == "parse /home/alice/.olares-cli/config.json: unexpected end of JSON input"
 
 
-def test_silent_program_can_be_cancelled(spawn):
+def test_silent_program_can_be_cancelled(spawn: Callable[..., LoginProcess]) -> None:
     """A program that never prompts stays `starting`; cancel() kills and reaps it."""
     p = spawn("silent")
     assert p.wait_for_prompt(0.2) is LoginState.STARTING
@@ -247,7 +254,7 @@ def test_silent_program_can_be_cancelled(spawn):
     assert_gone(p.pid)
 
 
-def test_cancel_escalates_to_sigkill(spawn):
+def test_cancel_escalates_to_sigkill(spawn: Callable[..., LoginProcess]) -> None:
     """A program ignoring SIGTERM is killed after the grace period; cancel() stays bounded."""
     p = spawn("stubborn", term_grace=0.3, quiet_period=0.1)
     assert p.wait_for_prompt(10) is LoginState.AWAITING_INPUT  # SIGTERM is ignored from here on
@@ -256,7 +263,7 @@ def test_cancel_escalates_to_sigkill(spawn):
     assert_gone(p.pid)
 
 
-def test_unknown_prompt_after_quiet_period(spawn, canary):
+def test_unknown_prompt_after_quiet_period(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """An unfinished line followed by silence is an unknown prompt; a secret can still be typed."""
     p = spawn("unknown", quiet_period=0.2)
     assert p.wait_for_prompt(10) is LoginState.AWAITING_INPUT
@@ -266,7 +273,7 @@ def test_unknown_prompt_after_quiet_period(spawn, canary):
     assert canary not in p.output
 
 
-def test_unknown_prompt_text_is_cleaned_and_capped(fake_env):
+def test_unknown_prompt_text_is_cleaned_and_capped(fake_env: Callable[..., dict[str, str]]) -> None:
     """An unknown prompt is the program's text: no escapes, bidi or zero-width characters, at most 300."""
     text = HOSTILE + "x" * 5000 + ": "
     script = f"import sys, time; sys.stdout.write({text!r}); sys.stdout.flush(); time.sleep(30)"
@@ -282,7 +289,7 @@ def test_unknown_prompt_text_is_cleaned_and_capped(fake_env):
     assert output.isprintable() and len(output) <= 4000
 
 
-def test_error_and_output_are_cleaned_and_capped(fake_env):
+def test_error_and_output_are_cleaned_and_capped(fake_env: Callable[..., dict[str, str]]) -> None:
     """The program's `Error:` line (a server's message, quoted) and its output are cut short and cleaned."""
     script = (
         "import sys; print('y' * 100_000);"
@@ -300,7 +307,7 @@ def test_error_and_output_are_cleaned_and_capped(fake_env):
     assert time.monotonic() - started < 10
 
 
-def test_echo_left_on_at_password_prompt_is_refused(spawn, canary):
+def test_echo_left_on_at_password_prompt_is_refused(spawn: Callable[..., LoginProcess], canary: str) -> None:
     """Echo on at a password prompt: nothing is sent, the login fails and the process is killed."""
     p = spawn("echo-on", echo_grace=0.2)
     assert p.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
@@ -313,7 +320,7 @@ def test_echo_left_on_at_password_prompt_is_refused(spawn, canary):
     assert canary not in p.output
 
 
-def test_everything_shown_is_redacted(fake_env):
+def test_everything_shown_is_redacted(fake_env: Callable[..., dict[str, str]]) -> None:
     """Prompt, output and error pass through the injected redactor; the raw text is never exposed."""
     from tests.login.conftest import fake_argv
 
@@ -329,7 +336,7 @@ def test_everything_shown_is_redacted(fake_env):
         p.cancel()
 
 
-def test_wait_for_change_wakes_on_the_next_state(spawn):
+def test_wait_for_change_wakes_on_the_next_state(spawn: Callable[..., LoginProcess]) -> None:
     """wait_for_change(since=v) returns as soon as the state moves past version v."""
     p = spawn("normal")
     assert p.wait_for_change(10, since=0) is LoginState.AWAITING_PASSWORD
@@ -337,13 +344,13 @@ def test_wait_for_change_wakes_on_the_next_state(spawn):
     assert p.wait_for_change(0.05, since=version) is LoginState.AWAITING_PASSWORD  # nothing happened
 
 
-def test_program_that_cannot_start_is_a_spawn_error(fake_env, tmp_path):
+def test_program_that_cannot_start_is_a_spawn_error(fake_env: Callable[..., dict[str, str]], tmp_path: Path) -> None:
     """A missing program is a typed error naming the program, not a pexpect exception."""
     with pytest.raises(LoginSpawnError, match="could not start the login program"):
         spawn_login([str(tmp_path / "no-such-olares-cli")], fake_env())
 
 
-def test_child_gets_exactly_the_given_environment(fake_env, canary):
+def test_child_gets_exactly_the_given_environment(fake_env: Callable[..., dict[str, str]], canary: str) -> None:
     """The caller's env is the child's whole environment (nothing inherited from ours)."""
     import sys
 

@@ -23,21 +23,21 @@ from olares_auth_mcp.login._text import untrusted_text
         ("ünïcødé 日本", "ünïcødé 日本"),
     ],
 )
-def test_escapes_and_invisible_characters_are_removed(raw, clean):
+def test_escapes_and_invisible_characters_are_removed(raw: str, clean: str) -> None:
     assert untrusted_text(raw, 100) == clean
 
 
-def test_multiline_keeps_line_breaks():
+def test_multiline_keeps_line_breaks() -> None:
     assert untrusted_text("a\r\nb\rc\n\td\x1b[1m", 100, multiline=True) == "a\nb\nc\n\td"
 
 
-def test_long_text_is_cut_and_marked():
+def test_long_text_is_cut_and_marked() -> None:
     assert untrusted_text("x" * 1000, 10) == "x" * 9 + "…"
     assert untrusted_text("a" * 500 + "end", 10, keep="tail") == "…" + "a" * 6 + "end"
     assert untrusted_text("x" * 10, 10) == "x" * 10
 
 
-def test_cleaning_is_linear_on_hostile_input():
+def test_cleaning_is_linear_on_hostile_input() -> None:
     """Unterminated escapes and huge inputs cost one pass over a bounded window."""
     for hostile in ("\x1b[" * 500_000, "\x1b]" + "a" * 1_000_000, "\u200b" * 1_000_000):
         started = time.monotonic()
@@ -45,6 +45,6 @@ def test_cleaning_is_linear_on_hostile_input():
         assert time.monotonic() - started < 1.0
 
 
-def test_limit_must_be_positive():
+def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         untrusted_text("x", 0)

@@ -44,7 +44,7 @@ def _state(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_text_loads_and_names_its_source(name):
+def test_every_text_loads_and_names_its_source(name: ResourceName) -> None:
     """Each resource text is non-empty Markdown and cites the file it restates."""
     text = load_text(name)
     assert text.startswith("# ")
@@ -52,14 +52,14 @@ def test_every_text_loads_and_names_its_source(name):
     assert SOURCES[name] in text
 
 
-def test_sources_cover_exactly_the_texts():
+def test_sources_cover_exactly_the_texts() -> None:
     """SOURCES has one entry per resource, each a path in beclab/Olares's olares-shared skill."""
     assert set(SOURCES) == set(NAMES)
     for source in SOURCES.values():
         assert re.fullmatch(r"beclab/Olares cli/skills/olares-shared/\S+\.md", source)
 
 
-def test_unknown_text_name_is_rejected_with_the_known_names():
+def test_unknown_text_name_is_rejected_with_the_known_names() -> None:
     """A name outside the Literal fails loudly instead of reading some other file."""
     with pytest.raises(ValueError, match="app_states, model, routing"):
         load_text("secrets")  # type: ignore[arg-type]
@@ -95,12 +95,12 @@ def test_unknown_text_name_is_rejected_with_the_known_names():
         "VERSION",
     ],
 )
-def test_model_text_carries_the_platform_facts(fact):
+def test_model_text_carries_the_platform_facts(fact: str) -> None:
     """model.md names the storage areas, the uid 1000 identity, namespaces, middleware and versions."""
     assert fact in load_text("model")
 
 
-def test_model_text_names_all_five_storage_areas_and_the_home_directories():
+def test_model_text_names_all_five_storage_areas_and_the_home_directories() -> None:
     """Every storage area has a row, and all eleven reserved Home directories are listed."""
     text = load_text("model")
     for area in ("Home", "Data", "Cache", "Common", "External"):
@@ -137,12 +137,12 @@ def test_model_text_names_all_five_storage_areas_and_the_home_directories():
         "5-minute grace",
     ],
 )
-def test_app_states_text_carries_the_lifecycle_facts(fact):
+def test_app_states_text_carries_the_lifecycle_facts(fact: str) -> None:
     """app_states.md covers transitions, TTLs, serialized downloads, running, progress and cancel."""
     assert fact in load_text("app_states")
 
 
-def test_app_states_text_mentions_every_state_and_operation_of_the_data():
+def test_app_states_text_mentions_every_state_and_operation_of_the_data() -> None:
     """The prose and the JSON describe the same states and operations."""
     text = load_text("app_states")
     doc = load_app_states()
@@ -169,12 +169,12 @@ def test_app_states_text_mentions_every_state_and_operation_of_the_data():
         "olares-doctor",
     ],
 )
-def test_routing_text_routes_to_every_skill(skill):
+def test_routing_text_routes_to_every_skill(skill: str) -> None:
     """Each skill of the suite has a row in the routing table."""
     assert re.search(rf"^\|.*\| `{skill}` \|", load_text("routing"), flags=re.MULTILINE)
 
 
-def test_routing_text_keeps_host_maintenance_out_and_says_how_to_install():
+def test_routing_text_keeps_host_maintenance_out_and_says_how_to_install() -> None:
     """Host-side node/os/gpu work is not a profile skill; the CLI installs via npm."""
     text = load_text("routing")
     assert "`olares-cli node`" in text
@@ -188,7 +188,7 @@ def test_routing_text_keeps_host_maintenance_out_and_says_how_to_install():
 # --- the JSON document ----------------------------------------------------------
 
 
-def test_packaged_document_is_consistent():
+def test_packaged_document_is_consistent() -> None:
     """The packaged JSON parses, names its source and passes the validator."""
     doc = load_app_states()
     assert isinstance(doc, AppStates)
@@ -197,7 +197,7 @@ def test_packaged_document_is_consistent():
     assert doc is load_app_states()
 
 
-def test_every_reference_in_the_document_resolves():
+def test_every_reference_in_the_document_resolves() -> None:
     """Transitions, TTLs and allowed operations only name declared states and operations."""
     doc = load_app_states()
     states = set(doc.state_names)
@@ -217,7 +217,7 @@ def test_every_reference_in_the_document_resolves():
         assert ttl.state in states
 
 
-def test_document_matches_the_reference_gate_table():
+def test_document_matches_the_reference_gate_table() -> None:
     """Spot checks against olares-platform-appstate.md's per-state table."""
     doc = load_app_states()
     expected = {
@@ -242,7 +242,7 @@ def test_document_matches_the_reference_gate_table():
     assert ttl[("installing", None)] == 30 * 60
 
 
-def test_normal_install_path_is_a_chain_of_transitions():
+def test_normal_install_path_is_a_chain_of_transitions() -> None:
     """pending -> downloading -> installing -> initializing -> running, plus the middleware shortcut."""
     edges = {(t.from_state, t.to_state) for t in load_app_states().transitions}
     path = ["pending", "downloading", "installing", "initializing", "running"]
@@ -260,7 +260,7 @@ def _all_pairs() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("state", "operation"), _all_pairs())
-def test_check_agrees_with_the_document(state, operation):
+def test_check_agrees_with_the_document(state: str, operation: str) -> None:
     """For every state x operation the gate answer is exactly the JSON's allowed list."""
     allowed_ops = _state(_raw_document(), state)["allowed_operations"]
     result = check_app_operation(state, operation)
@@ -272,13 +272,13 @@ def test_check_agrees_with_the_document(state, operation):
     assert state in result.reason
 
 
-def test_names_match_ignoring_case_and_surrounding_space():
+def test_names_match_ignoring_case_and_surrounding_space() -> None:
     """Agents type names loosely; the answer carries the canonical spelling."""
     result = check_app_operation("  ApplyingENV\n", " CANCEL ")
     assert (result.state, result.operation, result.allowed) == ("applyingEnv", "cancel", True)
 
 
-def test_unknown_state_lists_the_known_states():
+def test_unknown_state_lists_the_known_states() -> None:
     """An unknown state is refused, and the reason says which states exist."""
     result = check_app_operation("healthy", "stop")
     assert result.allowed is False
@@ -288,7 +288,7 @@ def test_unknown_state_lists_the_known_states():
         assert name in result.reason
 
 
-def test_unknown_operation_lists_the_known_operations():
+def test_unknown_operation_lists_the_known_operations() -> None:
     """An unknown operation is refused, and the state's accepted operations still come back."""
     result = check_app_operation("running", "restart")
     assert result.allowed is False
@@ -299,7 +299,7 @@ def test_unknown_operation_lists_the_known_operations():
         assert op in result.reason
 
 
-def test_unknown_state_and_operation_are_both_reported():
+def test_unknown_state_and_operation_are_both_reported() -> None:
     """Both problems are named in one reason."""
     result = check_app_operation("", "delete")
     assert result.allowed is False
@@ -307,14 +307,14 @@ def test_unknown_state_and_operation_are_both_reported():
     assert "unknown operation 'delete'" in result.reason
 
 
-def test_refusals_say_what_to_do_instead():
+def test_refusals_say_what_to_do_instead() -> None:
     """In-flight apps point at cancel, settled apps at upgrade, busy states at waiting."""
     assert "cancel it first" in check_app_operation("initializing", "uninstall").reason
     assert "use upgrade" in check_app_operation("running", "install").reason
     assert "wait until" in check_app_operation("uninstalling", "cancel").reason
 
 
-def test_market_cancel_caveat_is_attached_where_it_applies():
+def test_market_cancel_caveat_is_attached_where_it_applies() -> None:
     """Cancel in resuming/upgrading is allowed by app-service but Market only passes it from 1.12.7."""
     assert "1.12.7" in check_app_operation("upgrading", "cancel").reason
     assert "1.12.7" not in check_app_operation("downloading", "cancel").reason
@@ -390,7 +390,7 @@ TAMPERINGS = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERINGS))
-def test_validator_rejects_inconsistent_documents(case):
+def test_validator_rejects_inconsistent_documents(case: str) -> None:
     """Each kind of inconsistency raises ValueError naming the problem."""
     edit, message = TAMPERINGS[case]
     doc = _tampered(edit)
@@ -398,7 +398,7 @@ def test_validator_rejects_inconsistent_documents(case):
         AppStates.model_validate(doc)
 
 
-def test_validator_accepts_the_untampered_document():
+def test_validator_accepts_the_untampered_document() -> None:
     """The tampering tests start from a document the validator accepts."""
     assert AppStates.model_validate(_raw_document()) == load_app_states()
 
@@ -406,7 +406,7 @@ def test_validator_accepts_the_untampered_document():
 # --- package surface ----------------------------------------------------------------
 
 
-def test_public_surface_is_declared_and_sorted():
+def test_public_surface_is_declared_and_sorted() -> None:
     """__all__ lists real names in isort order (constants, classes, functions)."""
 
     def group(name: str) -> int:
@@ -417,7 +417,7 @@ def test_public_surface_is_declared_and_sorted():
         assert hasattr(platform, name)
 
 
-def test_package_does_not_import_mcp():
+def test_package_does_not_import_mcp() -> None:
     """The knowledge layer stays free of the MCP SDK."""
     source = resources.files(platform).joinpath("__init__.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+mcp\b", source, flags=re.MULTILINE)

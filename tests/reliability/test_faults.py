@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.errors import RefreshFailed, TokenInvalidated
@@ -17,10 +18,13 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.vault import file_vault
 from olares_auth_mcp.auth.wire import default_http_factory
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE
 
 
-def test_latency_beyond_the_timeout_is_transient(account, olares_sim, stale, paths) -> None:
+def test_latency_beyond_the_timeout_is_transient(
+    account: Account, olares_sim: Simulator, stale: str, paths: Paths
+) -> None:
     olares_sim.inject("/api/refresh", delay=2.0, times=1)
     refresher = Refresher(paths, account.vault, default_http_factory, time.time, request_timeout=0.3)
     with pytest.raises(RefreshFailed) as info:
@@ -31,7 +35,7 @@ def test_latency_beyond_the_timeout_is_transient(account, olares_sim, stale, pat
     assert refresher.refresh(ALICE, olares_sim.url, stale) != stale, "the grant still works afterwards"
 
 
-def test_grant_revoked_mid_storm(account, olares_sim, stale) -> None:
+def test_grant_revoked_mid_storm(account: Account, olares_sim: Simulator, stale: str) -> None:
     """The one refresh in flight meets a revoked grant: everyone gets the typed invalidated error, one hit."""
     olares_sim.inject("/api/refresh", delay=0.3, times=1)
     barrier = threading.Barrier(21)
@@ -57,7 +61,9 @@ def test_grant_revoked_mid_storm(account, olares_sim, stale) -> None:
     assert account.vault.get(ALICE).invalidated_at > 0
 
 
-def test_five_xx_storm_makes_one_call_per_caller_and_never_loops(account, olares_sim, stale) -> None:
+def test_five_xx_storm_makes_one_call_per_caller_and_never_loops(
+    account: Account, olares_sim: Simulator, stale: str
+) -> None:
     """A failing refresh is not retried inside the refresher: each caller's attempt is one request."""
     olares_sim.inject("/api/refresh", status=503, body="{}")
     for _ in range(3):

@@ -18,8 +18,10 @@ from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.errors import TokenNotFound
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
-from olares_auth_mcp.sim import SimUser
+from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.sim import Simulator, SimUser
 from tests.conftest import cli_env
 from tests.server.test_stdio import server_params
 from tests.tools.conftest import Human
@@ -28,7 +30,7 @@ STABLE = [f"s{n}@olares.com" for n in range(4)]
 MCP_WORKERS, CLI_WORKERS, ROUNDS = 8, 8, 2
 
 
-def rt_env(olares_sim, olares_id: str) -> dict[str, str]:
+def rt_env(olares_sim: Simulator, olares_id: str) -> dict[str, str]:
     """Fresh refresh tokens for one worker's ephemeral profile, one per round, in RT_<n> variables
     (which the operator allows MCP imports to read)."""
     tokens = {f"RT_{n}": olares_sim.issue_tokens(olares_id)[1] for n in range(ROUNDS)}
@@ -78,7 +80,9 @@ def cli_worker(index: int, env: dict[str, str], imports: list[int]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.anyio
-async def test_sixteen_processes_lose_nothing_and_refresh_once(paths, vault, olares_sim) -> None:
+async def test_sixteen_processes_lose_nothing_and_refresh_once(
+    paths: Paths, vault: BlobVault, olares_sim: Simulator
+) -> None:
     store = ConfigStore(paths)
     ephemeral = [f"m{i}@olares.com" for i in range(MCP_WORKERS)] + [f"c{i}@olares.com" for i in range(CLI_WORKERS)]
     for olares_id in STABLE + ephemeral:

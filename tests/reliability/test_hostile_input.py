@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+from typing import Any
 
 import anyio
 import pytest
@@ -71,7 +72,9 @@ def test_olares_id_parser(raw: str) -> None:
         st.builds(lambda p: json.dumps({"profiles": p}).encode(), JSONISH),
     )
 )
-def test_config_loader_gives_a_config_or_a_config_error_and_keeps_the_file(tmp_path_factory, content: bytes) -> None:
+def test_config_loader_gives_a_config_or_a_config_error_and_keeps_the_file(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
     home = tmp_path_factory.mktemp("home")
     paths = Paths(home=home, keychain_dir=home / "k", platform="linux")
     paths.config_file.write_bytes(content)
@@ -114,7 +117,7 @@ ARGS = {
         st.sampled_from(["", "-", "../../etc/passwd", "eyJhbGciOiJIUzUxMiJ9.e30.x", "a" * 5000, "\x00\n\r", "🦀" * 10]),
     )
 )
-def test_every_tool_survives_any_string(tmp_path_factory, value: str) -> None:
+def test_every_tool_survives_any_string(tmp_path_factory: pytest.TempPathFactory, value: str) -> None:
     home = tmp_path_factory.mktemp("h")
     deps = Deps(
         Runtime.build(Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), memory_vault())
@@ -132,7 +135,7 @@ def test_every_tool_survives_any_string(tmp_path_factory, value: str) -> None:
     anyio.run(run)
 
 
-def test_malformed_json_rpc_does_not_kill_the_stdio_server(paths) -> None:
+def test_malformed_json_rpc_does_not_kill_the_stdio_server(paths: Paths) -> None:
     init = {
         "jsonrpc": "2.0",
         "id": 1,
@@ -160,7 +163,7 @@ def test_malformed_json_rpc_does_not_kill_the_stdio_server(paths) -> None:
     assert any(reply.get("id") == 1 and "result" in reply for reply in replies), proc.stderr[-2000:]
 
 
-def test_deeply_nested_arguments_fail_one_call_and_the_stdio_server_keeps_answering(paths) -> None:
+def test_deeply_nested_arguments_fail_one_call_and_the_stdio_server_keeps_answering(paths: Paths) -> None:
     """Deep nesting in a tools/call fails that call only; the next one is answered.
 
     At 500 levels the SDK's own JSON-RPC reader drops the message before it reaches us; at 100 it
@@ -193,7 +196,7 @@ def test_deeply_nested_arguments_fail_one_call_and_the_stdio_server_keeps_answer
         stderr=subprocess.PIPE,
         env=cli_env(paths),
     )
-    replies: dict[object, dict] = {}
+    replies: dict[object, dict[str, Any]] = {}
     watchdog = threading.Timer(60, proc.kill)  # bounds the blocking reads below
     watchdog.start()
     try:

@@ -115,7 +115,7 @@ def test_a_dripping_refresh_ends_at_its_deadline() -> None:
     assert "deadline exceeded" in str(info.value) and info.value.transient
 
 
-def test_a_dripping_whoami_ends_at_the_accounts_deadline(paths, vault) -> None:
+def test_a_dripping_whoami_ends_at_the_accounts_deadline(paths: Paths, vault: BlobVault) -> None:
     with HostileServer(dripping) as evil:
         account = Account(paths, vault, default_http_factory, time.time, {"OLARES_AUTH_MCP_SERVICE_URL": evil.url})
         account.exchange_seconds = 1.0
@@ -166,7 +166,7 @@ def test_a_server_dripping_its_headers_ends_at_the_deadline_too() -> None:
 
 
 @pytest.mark.anyio
-async def test_dripping_network_calls_never_starve_a_local_tool(paths, vault) -> None:
+async def test_dripping_network_calls_never_starve_a_local_tool(paths: Paths, vault: BlobVault) -> None:
     """45 whoami(refresh) calls against a server that drips (more than the default thread pool's 40 tokens):
     a local profile_list still answers at once, long before any of the network calls could end."""
     arrived = threading.Event()

@@ -7,9 +7,11 @@ JSON-RPC message the server sent) and LOGBASE.err (everything the server wrote t
 from __future__ import annotations
 
 import contextlib
+import io
 import subprocess
 import sys
 import threading
+from typing import IO
 
 
 def main() -> int:
@@ -17,7 +19,7 @@ def main() -> int:
     logs = {tag: open(f"{base}.{tag}", "ab", buffering=0) for tag in ("in", "out", "err")}  # noqa: SIM115
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def pump(source, sink, tag: str) -> None:
+    def pump(source: io.BufferedReader, sink: IO[bytes], tag: str) -> None:
         while chunk := source.read1(65536):
             logs[tag].write(chunk)
             try:

@@ -9,6 +9,7 @@ import pytest
 from mcp import Client
 
 from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.server.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.login.test_browser import ARGS, CHROMIUM
 from tests.tools.conftest import Human
@@ -38,7 +39,7 @@ def browse_and_type(url: str, password: str) -> tuple[int, str, int]:
             browser.close()
 
 
-async def test_chromium_completes_a_real_login(deps) -> None:
+async def test_chromium_completes_a_real_login(deps: Deps) -> None:
     human = Human()
     async with Client(build_server(deps), elicitation_callback=human) as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content

@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,7 +145,7 @@ def test_the_server_starts_from_the_unpacked_bundle(unpacked: Path, tmp_path: Pa
         cwd=tmp_path,
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "OLARES_CLI_HOME": str(tmp_path / "olares")},
     )
-    answers: dict[int, dict[str, object]] = {}
+    answers: dict[int, dict[str, Any]] = {}
     try:
         assert server.stdin is not None and server.stdout is not None
         server.stdin.write("".join(json.dumps(m) + "\n" for m in messages))

@@ -10,11 +10,13 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from mcp import Client
+from mcp.client._transport import TransportStreams
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -50,7 +52,7 @@ def run_http(deps: Deps, token: str, host: str = "127.0.0.1") -> Iterator[str]:
 
 
 @asynccontextmanager
-async def bearer(url: str, token: str = TOKEN) -> AsyncIterator[object]:
+async def bearer(url: str, token: str = TOKEN) -> AsyncIterator[TransportStreams]:
     """A streamable-HTTP transport that sends the bearer token."""
     async with (
         create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
@@ -60,7 +62,7 @@ async def bearer(url: str, token: str = TOKEN) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-def http_url(paths, vault) -> Iterator[str]:
+def http_url(paths: Paths, vault: BlobVault) -> Iterator[str]:
     seed_every_status(paths, vault)
     yield from run_http(Deps(Runtime.build(paths, vault)), TOKEN)
 
@@ -73,7 +75,7 @@ def gated_url(paths, vault) -> Iterator[str]:
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["modern", "legacy"])
 async def test_http_both_eras(http_url: str, mode: str) -> None:
-    async with Client(bearer(http_url), **({"mode": "legacy"} if mode == "legacy" else {})) as client:
+    async with Client(bearer(http_url), mode="legacy" if mode == "legacy" else "auto") as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         gate = (await client.call_tool("auth_readiness", {})).structured_content
     assert "profile_list" in names
@@ -98,7 +100,9 @@ def test_bearer_gate_rejects_requests_without_the_token(gated_url: str) -> None:
         (["--host", "0.0.0.0", "--allow-remote"], {"OLARES_AUTH_MCP_BEARER_TOKEN": "short"}, "at least 32"),  # noqa: S104
     ],
 )
-def test_non_loopback_bind_needs_a_flag_and_a_token(paths, args, extra_env, message) -> None:
+def test_non_loopback_bind_needs_a_flag_and_a_token(
+    paths: Paths, args: list[str], extra_env: dict[str, str], message: str
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "olares_auth_mcp", "serve", "--http", "--port", "0", *args],
         env=cli_env(paths, **extra_env),
@@ -113,7 +117,7 @@ def test_non_loopback_bind_needs_a_flag_and_a_token(paths, args, extra_env, mess
 
 
 @pytest.mark.anyio
-async def test_http_mode_mounts_the_page_on_the_same_app(paths, vault, olares_sim) -> None:
+async def test_http_mode_mounts_the_page_on_the_same_app(paths: Paths, vault: BlobVault, olares_sim: Simulator) -> None:
     """In loopback HTTP mode the secret-entry page is served by the MCP app itself, and a login completes."""
     import anyio
 
@@ -131,7 +135,7 @@ async def test_http_mode_mounts_the_page_on_the_same_app(paths, vault, olares_si
         assert status == 200 and done.structured_content["state"] == "succeeded"
 
 
-def _serve(paths, port: int, **extra_env: str) -> subprocess.Popen[str]:
+def _serve(paths: Paths, port: int, **extra_env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "olares_auth_mcp", "serve", "--http", "--port", str(port)],
         env=cli_env(paths, **extra_env),
@@ -144,7 +148,8 @@ def _serve(paths, port: int, **extra_env: str) -> subprocess.Popen[str]:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _post_when_up(url: str, headers: dict[str, str], proc: subprocess.Popen[str]) -> httpx.Response:
@@ -161,7 +166,7 @@ def _post_when_up(url: str, headers: dict[str, str], proc: subprocess.Popen[str]
             time.sleep(0.2)
 
 
-def test_serve_http_on_loopback_requires_a_generated_token_kept_0600(paths) -> None:
+def test_serve_http_on_loopback_requires_a_generated_token_kept_0600(paths: Paths) -> None:
     """No token configured: serve --http makes one, keeps it 0600, says where (not what), and answers 401 without it."""
     port = _free_port()
     proc = _serve(paths, port)
@@ -180,7 +185,7 @@ def test_serve_http_on_loopback_requires_a_generated_token_kept_0600(paths) -> N
     assert str(token_file) in stderr and token not in stderr
 
 
-def test_the_token_file_is_reused_and_never_followed(tmp_path) -> None:
+def test_the_token_file_is_reused_and_never_followed(tmp_path: Path) -> None:
     first, where = http_token({}, tmp_path / "state")
     again, where_again = http_token({}, tmp_path / "state")
     assert (first, where) == (again, where_again) and where == str(tmp_path / "state" / TOKEN_FILE_NAME)
@@ -205,7 +210,7 @@ def test_the_token_file_is_reused_and_never_followed(tmp_path) -> None:
         http_token({"OLARES_AUTH_MCP_BEARER_TOKEN": "short"}, tmp_path / "state")
 
 
-def test_the_page_mount_answers_without_the_bearer(paths, vault) -> None:
+def test_the_page_mount_answers_without_the_bearer(paths: Paths, vault: BlobVault) -> None:
     """The human's browser has no bearer token: the page mount must not sit behind the gate."""
     for url in run_http(Deps(Runtime.build(paths, vault)), TOKEN):
         page = url.removesuffix("/mcp") + "/olares-login-page/olares-login/" + "x" * 43

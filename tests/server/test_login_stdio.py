@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pyotp
 import pytest
 from mcp import Client
 
-from olares_auth_mcp.sim import SimUser
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.sim import Simulator, SimUser
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP, cli_env
 from tests.server.test_stdio import server_params
 from tests.tools.conftest import Human, type_into_page
@@ -19,8 +21,8 @@ from tests.tools.conftest import Human, type_into_page
 pytestmark = pytest.mark.anyio
 
 
-def options(era: str, human: Human | None) -> dict:
-    out: dict = {"mode": "legacy"} if era == "legacy" else {}
+def options(era: str, human: Human | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"mode": "legacy"} if era == "legacy" else {}
     if human is not None:
         out["elicitation_callback"] = human
     return out
@@ -31,7 +33,7 @@ async def page(url: str, field: str, value: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("era", ["modern", "legacy"])
-async def test_logins_over_stdio(paths, olares_sim, era) -> None:
+async def test_logins_over_stdio(paths: Paths, olares_sim: Simulator, era: str) -> None:
     """Password-only success, wrong password, cancel and a TOTP login, in one server process per era."""
     human = Human()
     env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url)
@@ -68,7 +70,7 @@ async def test_logins_over_stdio(paths, olares_sim, era) -> None:
 
 
 @pytest.mark.parametrize("era", ["modern", "legacy"])
-async def test_declined_url_and_expiry_over_stdio(paths, olares_sim, era) -> None:
+async def test_declined_url_and_expiry_over_stdio(paths: Paths, olares_sim: Simulator, era: str) -> None:
     # long enough for the login child to reach its prompt on a loaded machine (1 s was not), short enough to wait out
     env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url, OLARES_AUTH_MCP_LOGIN_TIMEOUT="6")
     async with Client(server_params(env), **options(era, Human("decline"))) as client:
@@ -92,7 +94,7 @@ def all_command_lines() -> list[str]:
     return lines
 
 
-async def test_password_and_totp_seed_never_leak(paths, olares_sim, tmp_path) -> None:
+async def test_password_and_totp_seed_never_leak(paths: Paths, olares_sim: Simulator, tmp_path: Path) -> None:
     """A unique password and TOTP seed never appear in any JSON-RPC message, log, audit line or argv."""
     password = "canary-pw-" + os.urandom(8).hex()
     seed = pyotp.random_base32()

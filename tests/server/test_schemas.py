@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from mcp import Client
 
 from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.server.schemas import inline_refs
+from tests.helpers import present
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(params=["modern", "legacy"])
-def connect(request: pytest.FixtureRequest, deps):
-    return lambda: Client(build_server(deps), **({"mode": "legacy"} if request.param == "legacy" else {}))
+def connect(request: pytest.FixtureRequest, deps: Deps) -> Callable[[], Client]:
+    return lambda: Client(build_server(deps), mode="legacy" if request.param == "legacy" else "auto")
 
 
-async def test_every_listed_schema_is_self_contained(connect) -> None:
+async def test_every_listed_schema_is_self_contained(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         tools = (await client.list_tools()).tools
     assert tools
@@ -32,10 +35,10 @@ async def test_every_listed_schema_is_self_contained(connect) -> None:
         assert not [line for line in description.splitlines() if line.startswith("    ")], tool.name
 
 
-async def test_nested_models_are_inlined_where_they_were_referenced(connect) -> None:
+async def test_nested_models_are_inlined_where_they_were_referenced(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    rows = tools["profile_list"].output_schema["properties"]["profiles"]["items"]
+    rows = present(tools["profile_list"].output_schema)["properties"]["profiles"]["items"]
     assert rows["type"] == "object" and "olares_id" in rows["properties"]
 
 
@@ -59,7 +62,7 @@ def test_inline_refs_keeps_siblings_and_recursive_definitions() -> None:
     assert inline_refs({"type": "string"}) == {"type": "string"}
 
 
-async def test_every_parameter_has_a_description(connect) -> None:
+async def test_every_parameter_has_a_description(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         tools = (await client.list_tools()).tools
     missing = [

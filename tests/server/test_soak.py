@@ -16,7 +16,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, cli_env
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +52,7 @@ def _server_pid() -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmRSS from /proc")
-async def test_rss_stays_flat_over_refreshing_calls(paths, vault, olares_sim) -> None:
+async def test_rss_stays_flat_over_refreshing_calls(paths: Paths, vault: BlobVault, olares_sim: Simulator) -> None:
     access, refresh = olares_sim.issue_tokens(ALICE)
     ConfigStore(paths).mutate(lambda c: (c.upsert(Profile(ALICE)), c.set_current(ALICE)))
     vault.set(TokenRecord(ALICE, access_token=access, refresh_token=refresh))

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, cli_env
 from tests.tools.conftest import (
     CANARY_ACCESS,
@@ -37,7 +41,7 @@ def server_params(env: dict[str, str], log: Path | None = None) -> StdioServerPa
     return StdioServerParameters(command=command[0], args=command[1:], env=env)
 
 
-async def test_stdio_server_lists_tools_and_answers_the_gate(paths, vault) -> None:
+async def test_stdio_server_lists_tools_and_answers_the_gate(paths: Paths, vault: BlobVault) -> None:
     seed_every_status(paths, vault)
     async with Client(server_params(cli_env(paths))) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
@@ -62,7 +66,9 @@ async def test_stdio_server_lists_tools_and_answers_the_gate(paths, vault) -> No
     }
 
 
-async def test_canary_tokens_never_cross_the_wire(paths, vault, olares_sim, tmp_path) -> None:
+async def test_canary_tokens_never_cross_the_wire(
+    paths: Paths, vault: BlobVault, olares_sim: Simulator, tmp_path: Path
+) -> None:
     seed_every_status(paths, vault)
     access, refresh = olares_sim.issue_tokens(ALICE)
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile(ALICE)))
@@ -70,7 +76,7 @@ async def test_canary_tokens_never_cross_the_wire(paths, vault, olares_sim, tmp_
     olares_sim.expire_access_tokens()
     log = tmp_path / "wire.log"
     env = cli_env(paths, OLARES_AUTH_MCP_SERVICE_URL=olares_sim.url, OLARES_REFRESH_TOKEN=DEAD_REFRESH)
-    calls = [
+    calls: list[tuple[str, dict[str, Any]]] = [
         ("profile_list", {}),
         ("profile_list", {"refresh_version": True}),
         ("auth_readiness", {}),

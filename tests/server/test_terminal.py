@@ -11,13 +11,14 @@ import httpx
 import pexpect
 import pytest
 
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.server.main import TOKEN_FILE_NAME
 from tests.conftest import cli_env
 
 BANNER = "It speaks MCP on stdio and is waiting for an MCP client"
 
 
-def test_stdio_server_in_a_terminal_explains_itself_and_one_ctrl_c_exits_130(paths) -> None:
+def test_stdio_server_in_a_terminal_explains_itself_and_one_ctrl_c_exits_130(paths: Paths) -> None:
     child = pexpect.spawn(sys.executable, ["-m", "olares_auth_mcp"], env=cli_env(paths), encoding="utf-8", timeout=30)
     try:
         child.expect_exact(BANNER)
@@ -26,13 +27,14 @@ def test_stdio_server_in_a_terminal_explains_itself_and_one_ctrl_c_exits_130(pat
         child.sendintr()  # one Ctrl-C
         child.expect(pexpect.EOF, timeout=10)
         output = child.before
+        assert output is not None
     finally:
         child.close(force=True)
     assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, output)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
 
 
-def test_stdio_server_under_a_client_prints_no_banner(paths) -> None:
+def test_stdio_server_under_a_client_prints_no_banner(paths: Paths) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "olares_auth_mcp"],
         env=cli_env(paths),
@@ -47,7 +49,7 @@ def test_stdio_server_under_a_client_prints_no_banner(paths) -> None:
 
 
 @pytest.mark.parametrize("from_env", [False, True])
-def test_serve_http_names_its_url_and_where_the_token_is(paths, from_env: bool) -> None:
+def test_serve_http_names_its_url_and_where_the_token_is(paths: Paths, from_env: bool) -> None:
     secret = "t0ken-from-env-" + "x" * 40
     extra = {"OLARES_AUTH_MCP_BEARER_TOKEN": secret} if from_env else {}
     proc = subprocess.Popen(

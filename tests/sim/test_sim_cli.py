@@ -56,7 +56,7 @@ def running_sim(*args: str) -> Iterator[tuple[subprocess.Popen[str], queue.Queue
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_sim_prints_url_then_users_serves_and_exits_0_on_signal(sig):
+def test_sim_prints_url_then_users_serves_and_exits_0_on_signal(sig: signal.Signals) -> None:
     """The URL is line 1, users follow without secrets, then the export line; logins work; a signal exits 0."""
     args = ["--user", "alice@olares.com:P@ssw0rd", "--user", f"bob@olares.com:abc:{SECRET}"]
     with running_sim(*args) as (proc, lines):
@@ -98,7 +98,9 @@ def test_sim_prints_url_then_users_serves_and_exits_0_on_signal(sig):
         (["--bogus"], None),
     ],
 )
-def test_sim_usage_errors_return_2_without_echoing_secrets(argv, secret, capsys):
+def test_sim_usage_errors_return_2_without_echoing_secrets(
+    argv: list[str], secret: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Bad arguments are a usage error (exit 2); a password in a bad --user is never echoed."""
     assert main(argv) == 2
     out, err = capsys.readouterr()
@@ -108,7 +110,7 @@ def test_sim_usage_errors_return_2_without_echoing_secrets(argv, secret, capsys)
         assert secret not in err
 
 
-def test_sim_help_documents_the_user_format_and_returns_0(capsys):
+def test_sim_help_documents_the_user_format_and_returns_0(capsys: pytest.CaptureFixture[str]) -> None:
     """--help explains ID:PASSWORD[:TOTP_SECRET] and that the password must not contain ':'."""
     assert main(["--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
@@ -116,7 +118,7 @@ def test_sim_help_documents_the_user_format_and_returns_0(capsys):
     assert "must not contain ':'" in out
 
 
-def test_sim_bind_failure_is_a_one_line_error(capsys):
+def test_sim_bind_failure_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     """A port that cannot be bound exits 1 with an Error: line."""
     assert main(["--host", "256.0.0.1"]) == 1
     err = capsys.readouterr().err

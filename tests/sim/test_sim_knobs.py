@@ -9,18 +9,19 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 
 import olares_auth_mcp.sim
 from olares_auth_mcp.sim import Simulator, SimUser
-from tests.sim._wire import ALICE, BOB, SECRET, first_factor, login, refresh, salted, user_info, wait_for
+from tests.sim._wire import ALICE, BOB, SECRET, FakeClock, first_factor, login, refresh, salted, user_info, wait_for
 
 # -- faults and counters ------------------------------------------------------------------
 
 
-def test_inject_status_with_html_body_for_a_limited_number_of_times(sim, client):
+def test_inject_status_with_html_body_for_a_limited_number_of_times(sim: Simulator, client: httpx.Client) -> None:
     """times=1 answers the injected 459 HTML once, then the route behaves normally."""
     data = login(client, ALICE)
     sim.inject("/api/refresh", status=459, body="<html>denied</html>", content_type="text/html", times=1)
@@ -29,7 +30,7 @@ def test_inject_status_with_html_body_for_a_limited_number_of_times(sim, client)
     assert refresh(client, data["refresh_token"]).status_code == 200
 
 
-def test_inject_500_lasts_until_clear_faults(sim, client):
+def test_inject_500_lasts_until_clear_faults(sim: Simulator, client: httpx.Client) -> None:
     """Without times the fault persists; clear_faults restores normal answers."""
     access, _ = sim.issue_tokens("alice@olares.com")
     sim.inject("/api/backend/v1/user-info", status=500, body=b'{"code":500}')
@@ -39,7 +40,7 @@ def test_inject_500_lasts_until_clear_faults(sim, client):
     assert user_info(client, access).status_code == 200
 
 
-def test_inject_delay_delays_the_real_answer(sim, client):
+def test_inject_delay_delays_the_real_answer(sim: Simulator, client: httpx.Client) -> None:
     """A delay alone sleeps server-side, then serves; a client timeout shorter than it trips."""
     access, _ = sim.issue_tokens("alice@olares.com")
     sim.inject("/api/backend/v1/user-info", delay=0.3, times=1)
@@ -51,7 +52,7 @@ def test_inject_delay_delays_the_real_answer(sim, client):
         client.get("/api/backend/v1/user-info", headers={"X-Authorization": access}, timeout=0.2)
 
 
-def test_inject_drop_closes_the_connection_without_a_response(sim, client):
+def test_inject_drop_closes_the_connection_without_a_response(sim: Simulator, client: httpx.Client) -> None:
     """drop=True hangs up before any status line, which httpx reports as a protocol error."""
     sim.inject("/api/refresh", drop=True, times=1)
     with pytest.raises(httpx.RemoteProtocolError):
@@ -63,13 +64,13 @@ def test_inject_drop_closes_the_connection_without_a_response(sim, client):
     "kwargs",
     [{}, {"status": 99}, {"drop": True, "status": 500}, {"body": "x"}, {"delay": -1}, {"status": 500, "times": 0}],
 )
-def test_inject_rejects_inconsistent_options(sim, kwargs):
+def test_inject_rejects_inconsistent_options(sim: Simulator, kwargs: dict[str, Any]) -> None:
     """inject refuses combinations that could not mean anything."""
     with pytest.raises(ValueError):
         sim.inject("/api/refresh", **kwargs)
 
 
-def test_hits_count_every_request_per_path_and_reset(sim, client):
+def test_hits_count_every_request_per_path_and_reset(sim: Simulator, client: httpx.Client) -> None:
     """Faulted, rejected and unknown-path requests count too; the query string is ignored."""
     sim.inject("/api/refresh", status=503, times=1)
     refresh(client, "a")
@@ -84,7 +85,7 @@ def test_hits_count_every_request_per_path_and_reset(sim, client):
     assert sim.hits("/api/refresh") == 0
 
 
-def test_refresh_storm_of_128_concurrent_requests_rotates_exactly_once(sim):
+def test_refresh_storm_of_128_concurrent_requests_rotates_exactly_once(sim: Simulator) -> None:
     """128 simultaneous refreshes of one rotating token: exactly one wins, none is refused a connection."""
     refresh_token = sim.issue_tokens("alice@olares.com")[1]
     barrier = threading.Barrier(128, timeout=10)
@@ -105,7 +106,7 @@ def test_refresh_storm_of_128_concurrent_requests_rotates_exactly_once(sim):
 # -- lifecycle and surface ----------------------------------------------------------------
 
 
-def test_stop_is_bounded_and_releases_the_port(clock):
+def test_stop_is_bounded_and_releases_the_port(clock: FakeClock) -> None:
     """stop() returns promptly even with an idle keep-alive connection and a delayed request."""
     sim = Simulator([ALICE], clock=clock)
     url = sim.start(port=0)
@@ -140,7 +141,7 @@ def test_stop_is_bounded_and_releases_the_port(clock):
         pass
 
 
-def test_restart_keeps_state_and_context_manager_stops(clock):
+def test_restart_keeps_state_and_context_manager_stops(clock: FakeClock) -> None:
     """Tokens survive stop/start (same key and grants); `with` starts and stops the server."""
     sim = Simulator([ALICE], clock=clock)
     with sim:
@@ -154,7 +155,7 @@ def test_restart_keeps_state_and_context_manager_stops(clock):
         _ = sim.url
 
 
-def test_add_user_validates_local_part_and_secret():
+def test_add_user_validates_local_part_and_secret() -> None:
     """Local parts are unique per simulator and TOTP secrets must be base32."""
     sim = Simulator([ALICE])
     with pytest.raises(ValueError):
@@ -167,7 +168,7 @@ def test_add_user_validates_local_part_and_secret():
         sim.issue_tokens("dave@elsewhere.com")
 
 
-def test_sim_user_repr_hides_password_and_secret():
+def test_sim_user_repr_hides_password_and_secret() -> None:
     """A SimUser that ends up in a log or assertion message shows neither secret."""
     text = repr(BOB)
     assert "abc" not in text
@@ -175,7 +176,7 @@ def test_sim_user_repr_hides_password_and_secret():
     assert "bob@olares.com" in text
 
 
-def test_requests_are_never_logged(sim, client, capfd):
+def test_requests_are_never_logged(sim: Simulator, client: httpx.Client, capfd: pytest.CaptureFixture[str]) -> None:
     """Neither request lines nor secrets reach stdout/stderr, even on errors and drops."""
     data = login(client, ALICE)
     refresh(client, data["refresh_token"])
@@ -188,7 +189,7 @@ def test_requests_are_never_logged(sim, client, capfd):
     assert err == ""
 
 
-def test_public_surface_is_sorted_and_complete():
+def test_public_surface_is_sorted_and_complete() -> None:
     """__all__ is sorted and names exactly the public API."""
     names = olares_auth_mcp.sim.__all__
     assert names == sorted(names)

@@ -9,14 +9,16 @@ import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
 import pytest
 
-from olares_auth_mcp.sim import main
+from olares_auth_mcp.sim import Simulator, main
 from tests.sim.test_sim_cli import running_sim
 
 
-def test_mint_route_gives_a_refresh_token_the_simulator_honours(client) -> None:
+def test_mint_route_gives_a_refresh_token_the_simulator_honours(client: httpx.Client) -> None:
     minted = client.post("/__sim/mint", json={"olaresId": "alice@olares.com"})
     assert minted.status_code == 200
     token = minted.json()["refresh_token"]
@@ -29,13 +31,13 @@ def test_mint_route_gives_a_refresh_token_the_simulator_honours(client) -> None:
     ("body", "status"),
     [({"olaresId": "mallory@olares.com"}, 404), ({"olaresId": 7}, 400), ([], 400)],
 )
-def test_mint_route_refuses_unknown_users_and_bad_bodies(client, body, status) -> None:
+def test_mint_route_refuses_unknown_users_and_bad_bodies(client: httpx.Client, body: object, status: int) -> None:
     answer = client.post("/__sim/mint", json=body)
     assert answer.status_code == status and answer.json()["status"] == "KO"
     assert client.get("/__sim/mint").status_code == 405
 
 
-def test_sim_mint_prints_the_export_line(sim, capsys) -> None:
+def test_sim_mint_prints_the_export_line(sim: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mint", "--url", sim.url, "alice@olares.com"]) == 0
     out, err = capsys.readouterr()
     match = re.fullmatch(r"export OLARES_REFRESH_TOKEN=(\S+)\n", out)
@@ -45,13 +47,13 @@ def test_sim_mint_prints_the_export_line(sim, capsys) -> None:
     assert out == "" and err == f"Error: {sim.url}/__sim/mint: no such user on this simulator\n"
 
 
-def test_sim_mint_help_says_it_is_a_simulator_token(capsys) -> None:
+def test_sim_mint_help_says_it_is_a_simulator_token(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mint", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "simulator token" in text and "not a real secret" in text and "--refresh-token-env" in text
 
 
-def test_sim_mint_without_a_url_is_a_usage_error(capsys) -> None:
+def test_sim_mint_without_a_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mint", "alice@olares.com"]) == 2
     assert "--url" in capsys.readouterr().err
 
@@ -67,7 +69,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_sim_then_mint_then_profile_import_logs_in(tmp_path) -> None:
+def test_sim_then_mint_then_profile_import_logs_in(tmp_path: Path) -> None:
     """What the README tells a new user: run sim, paste its export line, mint, import; logged in."""
     env = dict(os.environ)
     env.update(OLARES_CLI_HOME=str(tmp_path / "home"), OLARES_CLI_DATA_DIR=str(tmp_path / "data"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ def test_the_date_header_follows_the_skew_knob() -> None:
         assert client.get("/api/backend/v1/user-info", headers={"X-Authorization": access}).status_code == 200
 
 
-def test_https_with_a_trusted_test_ca(tmp_path) -> None:
+def test_https_with_a_trusted_test_ca(tmp_path: Path) -> None:
     ca = make_ca(tmp_path)
     sim = Simulator([ALICE])
     url = sim.start(tls=ca.server_context())
@@ -43,7 +44,7 @@ def test_https_with_a_trusted_test_ca(tmp_path) -> None:
         sim.stop()
 
 
-def test_an_expired_certificate_is_refused_and_the_server_keeps_serving(tmp_path) -> None:
+def test_an_expired_certificate_is_refused_and_the_server_keeps_serving(tmp_path: Path) -> None:
     ca = make_ca(tmp_path, expired=True)
     sim = Simulator([ALICE])
     url = sim.start(tls=ca.server_context())

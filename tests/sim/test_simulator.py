@@ -5,11 +5,14 @@ Knobs, faults and lifecycle are in test_sim_knobs.py; the ``sim`` command in tes
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import jwt
 import pyotp
 import pytest
 
+from olares_auth_mcp.sim import Simulator
 from tests.sim._wire import (
     ALICE,
     API_HEADERS,
@@ -30,7 +33,7 @@ from tests.sim._wire import (
 # -- first factor -------------------------------------------------------------------------
 
 
-def test_first_factor_accepts_the_salted_md5_vectors(client):
+def test_first_factor_accepts_the_salted_md5_vectors(client: httpx.Client) -> None:
     """Both hash vectors from beclab/Olares `cli/pkg/auth/login.go` log in; the token opens the desktop API."""
     assert salted("P@ssw0rd") == "4725f8a2db5008eef64d5993817a40c8"
     resp = first_factor(client, "alice", "4725f8a2db5008eef64d5993817a40c8", "https://desktop.alice.olares.com")
@@ -47,7 +50,9 @@ def test_first_factor_accepts_the_salted_md5_vectors(client):
 @pytest.mark.parametrize(
     ("local", "password_hash"), [("alice", salted("wrong")), ("alice", "P@ssw0rd"), ("zed", salted("x"))]
 )
-def test_first_factor_rejects_bad_credentials_with_ko_json(client, local, password_hash):
+def test_first_factor_rejects_bad_credentials_with_ko_json(
+    client: httpx.Client, local: str, password_hash: str
+) -> None:
     """A wrong password, an unsalted password or an unknown user is 401 with Authelia's KO body."""
     resp = first_factor(client, local, password_hash, "https://desktop.alice.olares.com")
     assert resp.status_code == 401
@@ -55,7 +60,7 @@ def test_first_factor_rejects_bad_credentials_with_ko_json(client, local, passwo
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1]", b'{"username": 1, "password": "x"}'])
-def test_malformed_login_body_is_400_ko(client, body):
+def test_malformed_login_body_is_400_ko(client: httpx.Client, body: bytes) -> None:
     """A body that is not a JSON object with string fields is 400 with a JSON KO body."""
     resp = client.post("/api/firstfactor", content=body, headers={"Content-Type": "application/json"})
     assert resp.status_code == 400
@@ -65,7 +70,7 @@ def test_malformed_login_body_is_400_ko(client, body):
 # -- second factor ------------------------------------------------------------------------
 
 
-def test_totp_account_needs_fa2_only_for_the_desktop_target(client):
+def test_totp_account_needs_fa2_only_for_the_desktop_target(client: httpx.Client) -> None:
     """The vault target gives a final token; the desktop target gives fa2 plus a session cookie."""
     data = login(client, BOB)
     assert data["fa2"] is False
@@ -88,7 +93,7 @@ def test_provisional_fa2_tokens_open_nothing_but_the_second_factor(client):
     assert refresh(client, data["refresh_token"]).status_code == 401
 
 
-def test_second_factor_with_a_real_code_returns_final_tokens(client):
+def test_second_factor_with_a_real_code_returns_final_tokens(client: httpx.Client) -> None:
     """A current TOTP code plus the first-factor token and cookie yields working mfa tokens."""
     first = first_factor(client, "bob", salted("abc"), "https://desktop.bob.olares.com").json()["data"]
     resp = second_factor(client, first["access_token"], pyotp.TOTP(SECRET).at(NOW))
@@ -104,7 +109,7 @@ def test_second_factor_with_a_real_code_returns_final_tokens(client):
     assert second_factor(client, first["access_token"], pyotp.TOTP(SECRET).at(NOW)).status_code == 401
 
 
-def test_second_factor_rejects_a_wrong_code_and_allows_a_retry(client):
+def test_second_factor_rejects_a_wrong_code_and_allows_a_retry(client: httpx.Client) -> None:
     """A wrong or two-windows-old code is 401 KO; the first factor stays open for a retry."""
     first = first_factor(client, "bob", salted("abc"), "https://desktop.bob.olares.com").json()["data"]
     totp = pyotp.TOTP(SECRET)
@@ -116,7 +121,7 @@ def test_second_factor_rejects_a_wrong_code_and_allows_a_retry(client):
     assert second_factor(client, first["access_token"], totp.at(NOW - 30)).status_code == 200
 
 
-def test_second_factor_requires_cookie_token_and_non_redirect_header(sim, client):
+def test_second_factor_requires_cookie_token_and_non_redirect_header(sim: Simulator, client: httpx.Client) -> None:
     """Without the session cookie, with another token, or without X-Unauth-Error it is 401 KO."""
     first = first_factor(client, "bob", salted("abc"), "https://desktop.bob.olares.com").json()["data"]
     code = pyotp.TOTP(SECRET).at(NOW)
@@ -138,7 +143,7 @@ def test_second_factor_requires_cookie_token_and_non_redirect_header(sim, client
 # -- refresh ------------------------------------------------------------------------------
 
 
-def test_refresh_rotates_and_retires_the_old_refresh_token(client):
+def test_refresh_rotates_and_retires_the_old_refresh_token(client: httpx.Client) -> None:
     """With rotation each refresh returns a new refresh token and the old one is rejected."""
     data = login(client, ALICE)
     resp = refresh(client, data["refresh_token"])
@@ -153,7 +158,7 @@ def test_refresh_rotates_and_retires_the_old_refresh_token(client):
     assert refresh(client, new["refresh_token"]).status_code == 200
 
 
-def test_refresh_without_rotation_omits_the_refresh_token(make_sim):
+def test_refresh_without_rotation_omits_the_refresh_token(make_sim: Callable[..., Simulator]) -> None:
     """rotate_refresh=False: the response has no refresh_token and the old one keeps working."""
     sim = make_sim(rotate_refresh=False)
     with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:
@@ -165,7 +170,7 @@ def test_refresh_without_rotation_omits_the_refresh_token(make_sim):
             assert user_info(client, resp.json()["data"]["access_token"]).status_code == 200
 
 
-def test_revoked_or_unknown_refresh_token_is_401_with_a_json_object(sim, client):
+def test_revoked_or_unknown_refresh_token_is_401_with_a_json_object(sim: Simulator, client: httpx.Client) -> None:
     """Rejections carry a JSON object body, which olares-cli needs to count them as rejections."""
     data = login(client, ALICE)
     sim.revoke_refresh_token(str(data["refresh_token"]))
@@ -178,7 +183,7 @@ def test_revoked_or_unknown_refresh_token_is_401_with_a_json_object(sim, client)
         assert body["message"]
 
 
-def test_revoke_user_rejects_all_their_tokens_but_not_a_new_login(sim, client):
+def test_revoke_user_rejects_all_their_tokens_but_not_a_new_login(sim: Simulator, client: httpx.Client) -> None:
     """revoke_user kills every grant and access token of that user only; a new login works."""
     alice, carol = login(client, ALICE), login(client, CAROL)
     sim.revoke_user("alice@olares.com")
@@ -204,7 +209,7 @@ def test_expire_access_tokens_then_refresh_gives_a_working_token(sim, client):
 
 
 @pytest.mark.parametrize("ttl", [86400, 2, 0])
-def test_access_token_is_an_hs512_jwt_with_olares_claims(make_sim, ttl):
+def test_access_token_is_an_hs512_jwt_with_olares_claims(make_sim: Callable[..., Simulator], ttl: int) -> None:
     """Header is exactly {"alg":"HS512"}; exp - iat == access_ttl; iat comes from the clock."""
     sim = make_sim(access_ttl=ttl)
     access, _ = sim.issue_tokens("alice@olares.com")
@@ -218,7 +223,7 @@ def test_access_token_is_an_hs512_jwt_with_olares_claims(make_sim, ttl):
     assert isinstance(claims["jid"], int)
 
 
-def test_access_token_expires_by_the_injected_clock(make_sim, clock):
+def test_access_token_expires_by_the_injected_clock(make_sim: Callable[..., Simulator], clock: FakeClock) -> None:
     """A 2 s token works until iat+2 on the injected clock; a 0 s token never works."""
     sim = make_sim(access_ttl=2)
     with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:
@@ -250,7 +255,7 @@ def test_forged_or_missing_token_is_refused_like_an_expired_one(sim, client):
         assert resp.json()["code"] == 401
 
 
-def test_desktop_api_accepts_the_auth_token_cookie(sim, client):
+def test_desktop_api_accepts_the_auth_token_cookie(sim: Simulator, client: httpx.Client) -> None:
     """Without X-Authorization the auth_token cookie authenticates, as the transport sends both."""
     access, _ = sim.issue_tokens("carol@example.org")
     resp = client.get("/api/backend/v1/user-info", headers={"Cookie": f"auth_token={access}"})
@@ -268,7 +273,7 @@ def test_olares_info_reports_the_configured_os_version(make_sim):
         assert client.get("/api/olares-info", headers=API_HEADERS).status_code == 459
 
 
-def test_unknown_path_is_json_404_and_wrong_method_405(client):
+def test_unknown_path_is_json_404_and_wrong_method_405(client: httpx.Client) -> None:
     """Paths the simulator does not serve answer JSON, never HTML."""
     resp = client.get("/api/nope")
     assert resp.status_code == 404

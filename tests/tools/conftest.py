@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any, Literal
 
 import pytest
 from mcp import Client
-from mcp.types import ElicitRequestURLParams, ElicitResult
+from mcp.client.session import ClientRequestContext
+from mcp.types import (
+    BlobResourceContents,
+    ContentBlock,
+    ElicitRequestParams,
+    ElicitRequestURLParams,
+    ElicitResult,
+    TextContent,
+    TextResourceContents,
+)
 
-from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
@@ -37,7 +47,7 @@ STATUSES = {
 
 
 def seed_every_status(paths: Paths, vault: BlobVault) -> None:
-    def change(config):
+    def change(config: Config) -> None:
         config.profiles = [Profile(olares_id) for olares_id in STATUSES]
         config.profiles[0].name = "live"
         config.profiles[6].managed = True
@@ -54,15 +64,18 @@ def seed_every_status(paths: Paths, vault: BlobVault) -> None:
     vault.store.path_for("broken@olares.com").write_bytes(b"\x00" * 40)  # type: ignore[attr-defined]
 
 
+Action = Literal["accept", "decline", "cancel"]
+
+
 class Human:
     """The person beside the client: answers elicitations as told, records what was asked."""
 
-    def __init__(self, action: str = "accept", confirm: bool = True) -> None:
+    def __init__(self, action: Action = "accept", confirm: bool = True) -> None:
         self.action, self.confirm = action, confirm
         self.asked: list[str] = []
         self.urls: list[str] = []
 
-    async def __call__(self, context, params) -> ElicitResult:
+    async def __call__(self, context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
         if isinstance(params, ElicitRequestURLParams):
             self.urls.append(params.url)
             return ElicitResult(action=self.action)
@@ -74,15 +87,16 @@ class Human:
 
 @pytest.fixture(params=["modern", "legacy"])
 def era(request: pytest.FixtureRequest) -> str:
-    return request.param
+    param: str = request.param
+    return param
 
 
 @pytest.fixture
-def connect(deps: Deps, era: str) -> Callable[..., AsyncIterator[Client]]:
+def connect(deps: Deps, era: str) -> Callable[..., Client]:
     """``async with connect(human=Human()) as client`` in the parametrized protocol era."""
 
-    def make(human: Human | None = None, **kwargs) -> Client:
-        options = {"mode": "legacy"} if era == "legacy" else {}
+    def make(human: Human | None = None, **kwargs: Any) -> Client:
+        options: dict[str, Any] = {"mode": "legacy"} if era == "legacy" else {}
         if human is not None:
             options["elicitation_callback"] = human
         return Client(build_server(deps), **options, **kwargs)
@@ -99,6 +113,12 @@ def type_into_page(url: str, field: str, value: str) -> tuple[int, str]:
         assert browser.get(url).status_code == 200
         answer = browser.post(url, data={field: value}, headers={"Origin": origin})
     return answer.status_code, answer.text
+
+
+def block_text(block: ContentBlock | TextResourceContents | BlobResourceContents) -> str:
+    """The text of a block that must be text (a tool's message, a prompt's body, a resource's contents)."""
+    assert isinstance(block, TextContent | TextResourceContents), block
+    return block.text
 
 
 class FakeClock:

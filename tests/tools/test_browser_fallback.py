@@ -9,29 +9,33 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
 import pytest
 from mcp import Client
-from mcp.types import ElicitRequestURLParams, ElicitResult
+from mcp.client.session import ClientRequestContext, IncomingMessage
+from mcp.types import CallToolResult, ElicitRequestParams, ElicitRequestURLParams, ElicitResult
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.hostile import HostileServer
 from tests.login.test_browser_open import fake_browser
-from tests.tools.conftest import EXPIRED_ACCESS, Human, type_into_page
+from tests.tools.conftest import EXPIRED_ACCESS, Human, block_text, type_into_page
 
 pytestmark = pytest.mark.anyio
 
 
-def options(era: str) -> dict[str, str]:
+def options(era: str) -> dict[str, Any]:
     return {"mode": "legacy"} if era == "legacy" else {}
 
 
@@ -64,20 +68,22 @@ def answer_page(url: str, choice: str) -> tuple[int, str]:
     return answer.status_code, page.text
 
 
-def seed_alice(paths, vault) -> bytes:
+def seed_alice(paths: Paths, vault: BlobVault) -> bytes:
     ConfigStore(paths).mutate(lambda c: (c.upsert(Profile(ALICE, name="work")), c.set_current(ALICE)))
     vault.set(TokenRecord(ALICE, access_token=EXPIRED_ACCESS, refresh_token="rt-keep-me"))
     return paths.config_file.read_bytes()
 
 
-def dump(result) -> str:
+def dump(result: CallToolResult) -> str:
     return json.dumps([c.model_dump() for c in result.content]) + json.dumps(result.structured_content)
 
 
 # --- item 1: the login page, opened by the server ------------------------------------------------------------
 
 
-async def test_start_login_opens_the_page_and_keeps_the_url_out_of_results(deps, era, tmp_path, vault) -> None:
+async def test_start_login_opens_the_page_and_keeps_the_url_out_of_results(
+    deps: Deps, era: str, tmp_path: Path, vault: BlobVault
+) -> None:
     deps, seen = with_browser(deps, tmp_path)
     async with Client(build_server(deps), **options(era)) as client:
         started = await client.call_tool("start_login", {"olares_id": ALICE})
@@ -96,7 +102,7 @@ async def test_start_login_opens_the_page_and_keeps_the_url_out_of_results(deps,
     assert vault.get(ALICE).refresh_token
 
 
-async def test_without_a_browser_the_url_is_in_the_result(deps, era, tmp_path) -> None:
+async def test_without_a_browser_the_url_is_in_the_result(deps: Deps, era: str, tmp_path: Path) -> None:
     opened, seen = with_browser(deps, tmp_path)
     for headless in (
         opened.with_env({**opened.env, "OLARES_AUTH_MCP_OPEN_BROWSER": "0"}),
@@ -114,7 +120,9 @@ async def test_without_a_browser_the_url_is_in_the_result(deps, era, tmp_path) -
 
 
 @pytest.mark.parametrize("choice", ["confirm", "cancel"])
-async def test_removal_is_confirmed_on_the_browser_page(deps, era, tmp_path, paths, vault, choice) -> None:
+async def test_removal_is_confirmed_on_the_browser_page(
+    deps: Deps, era: str, tmp_path: Path, paths: Paths, vault: BlobVault, choice: str
+) -> None:
     before = seed_alice(paths, vault)
     deps, seen = with_browser(deps, tmp_path, confirm_wait=30.0)
     async with Client(build_server(deps), **options(era)) as client:
@@ -136,18 +144,22 @@ async def test_removal_is_confirmed_on_the_browser_page(deps, era, tmp_path, pat
         assert ConfigStore(paths).load().profiles == []
     else:
         assert (
-            result.is_error and "cancel" in result.content[0].text and "Nothing was changed" in result.content[0].text
+            result.is_error
+            and "cancel" in block_text(result.content[0])
+            and "Nothing was changed" in block_text(result.content[0])
         )
         assert paths.config_file.read_bytes() == before
         assert vault.get(ALICE).refresh_token == "rt-keep-me"
 
 
-async def test_an_unanswered_confirmation_waits_again_on_the_next_call(deps, era, tmp_path, paths, vault) -> None:
+async def test_an_unanswered_confirmation_waits_again_on_the_next_call(
+    deps: Deps, era: str, tmp_path: Path, paths: Paths, vault: BlobVault
+) -> None:
     seed_alice(paths, vault)
     deps, seen = with_browser(deps, tmp_path, confirm_wait=0.3)
     async with Client(build_server(deps), **options(era)) as client:
         first = await client.call_tool("profile_remove", {"profile": ALICE})
-        text = first.content[0].text
+        text = block_text(first.content[0])
         assert first.is_error and "open in the human's browser" in text and "Call profile_remove again" in text
         assert ConfigStore(paths).load().find_profile(ALICE) is not None
         (url,) = await opened_urls(seen)
@@ -158,7 +170,9 @@ async def test_an_unanswered_confirmation_waits_again_on_the_next_call(deps, era
     assert ConfigStore(paths).load().profiles == []
 
 
-async def test_a_pending_confirmation_reports_progress_while_it_waits(deps, tmp_path, paths, vault) -> None:
+async def test_a_pending_confirmation_reports_progress_while_it_waits(
+    deps: Deps, tmp_path: Path, paths: Paths, vault: BlobVault
+) -> None:
     seed_alice(paths, vault)
     deps, _ = with_browser(deps, tmp_path, confirm_wait=2.5)
     progress: list[float] = []
@@ -167,12 +181,18 @@ async def test_a_pending_confirmation_reports_progress_while_it_waits(deps, tmp_
         progress.append(done)
 
     async with Client(build_server(deps), mode="legacy") as client:
-        result = await client.call_tool("profile_remove", {"profile": ALICE}, progress_callback=on_progress)
-    assert result.is_error and "Nothing was changed" in result.content[0].text
+        result = await client.call_tool(
+            "profile_remove",
+            {"profile": ALICE},
+            progress_callback=on_progress,  # type: ignore[arg-type]  # called positionally; ProgressFnT also fixes the names
+        )
+    assert result.is_error and "Nothing was changed" in block_text(result.content[0])
     assert progress, "the wait sends progress notifications"
 
 
-async def test_new_id_import_is_confirmed_on_the_browser_page(deps, era, tmp_path, paths) -> None:
+async def test_new_id_import_is_confirmed_on_the_browser_page(
+    deps: Deps, era: str, tmp_path: Path, paths: Paths
+) -> None:
     with HostileServer() as evil:
         env = {**deps.env, "OLARES_AUTH_MCP_SERVICE_URL": evil.url, "OLARES_REFRESH_TOKEN": "rt-real-grant-0123456789"}
         deps, seen = with_browser(deps.with_env(env), tmp_path, confirm_wait=30.0)
@@ -190,11 +210,17 @@ async def test_new_id_import_is_confirmed_on_the_browser_page(deps, era, tmp_pat
     assert "alice@attacker.example" in question and "auth.alice.attacker.example" in question
     assert "OLARES_REFRESH_TOKEN" in question
     (result,) = results
-    assert result.is_error and "Not imported" in result.content[0].text and "Nothing was sent" in result.content[0].text
+    assert (
+        result.is_error
+        and "Not imported" in block_text(result.content[0])
+        and "Nothing was sent" in block_text(result.content[0])
+    )
     assert not paths.config_file.exists()
 
 
-async def test_new_id_import_confirmed_in_the_browser_sends_the_token(deps, tmp_path, olares_sim, paths) -> None:
+async def test_new_id_import_confirmed_in_the_browser_sends_the_token(
+    deps: Deps, tmp_path: Path, olares_sim: Simulator, paths: Paths
+) -> None:
     _, refresh = olares_sim.issue_tokens(ALICE)
     env = {**deps.env, "OLARES_REFRESH_TOKEN": refresh}
     deps, seen = with_browser(deps.with_env(env), tmp_path, confirm_wait=30.0)
@@ -213,17 +239,19 @@ async def test_new_id_import_confirmed_in_the_browser_sends_the_token(deps, tmp_
     assert olares_sim.hits("/api/refresh") == 1
 
 
-async def test_without_a_browser_the_removal_refuses_with_the_command(deps, era, paths, vault) -> None:
+async def test_without_a_browser_the_removal_refuses_with_the_command(
+    deps: Deps, era: str, paths: Paths, vault: BlobVault
+) -> None:
     before = seed_alice(paths, vault)
     async with Client(build_server(deps), **options(era)) as client:
         result = await client.call_tool("profile_remove", {"profile": ALICE})
-    assert (
-        result.is_error and f"olares-auth-mcp profile remove {ALICE}" in result.content[0].text
+    assert result.is_error and f"olares-auth-mcp profile remove {ALICE}" in block_text(
+        result.content[0]
     )  # the CLI installed here
     assert paths.config_file.read_bytes() == before
 
 
-async def test_no_tool_parameter_can_answer_a_confirmation(connect) -> None:
+async def test_no_tool_parameter_can_answer_a_confirmation(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     for name in ("profile_remove", "profile_import"):
@@ -237,7 +265,7 @@ async def test_no_tool_parameter_can_answer_a_confirmation(connect) -> None:
 class Silent(Human):
     """A client that shows the question and never answers (the human walked away)."""
 
-    async def __call__(self, context, params) -> ElicitResult:
+    async def __call__(self, context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
         if isinstance(params, ElicitRequestURLParams):
             self.urls.append(params.url)
         else:
@@ -246,7 +274,7 @@ class Silent(Human):
         raise AssertionError  # pragma: no cover
 
 
-async def test_an_unanswered_form_confirmation_is_a_decline(deps, paths, vault) -> None:
+async def test_an_unanswered_form_confirmation_is_a_decline(deps: Deps, paths: Paths, vault: BlobVault) -> None:
     before = seed_alice(paths, vault)
     human = Silent()
     async with Client(
@@ -255,12 +283,12 @@ async def test_an_unanswered_form_confirmation_is_a_decline(deps, paths, vault) 
         with anyio.fail_after(20):
             result = await c.call_tool("profile_remove", {"profile": ALICE})
     assert human.asked
-    assert result.is_error and "did not answer within 0.5 s" in result.content[0].text
-    assert "Nothing was changed" in result.content[0].text
+    assert result.is_error and "did not answer within 0.5 s" in block_text(result.content[0])
+    assert "Nothing was changed" in block_text(result.content[0])
     assert paths.config_file.read_bytes() == before
 
 
-async def test_an_unanswered_login_url_elicitation_ends_the_login(deps) -> None:
+async def test_an_unanswered_login_url_elicitation_ends_the_login(deps: Deps) -> None:
     human = Silent()
     async with Client(
         build_server(replace(deps, elicitation_timeout=0.5)), elicitation_callback=human, mode="legacy"
@@ -281,7 +309,7 @@ def test_the_elicitation_timeout_is_the_operators_setting() -> None:
 # --- item 4: waits fit client timeouts ---------------------------------------------------------------------------
 
 
-async def test_login_status_waits_at_most_45_seconds_and_says_so(connect, deps) -> None:
+async def test_login_status_waits_at_most_45_seconds_and_says_so(connect: Callable[..., Client], deps: Deps) -> None:
     async with connect() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
@@ -295,12 +323,12 @@ async def test_login_status_waits_at_most_45_seconds_and_says_so(connect, deps) 
 # --- item 7: notifications/elicitation/complete -----------------------------------------------------------------
 
 
-async def test_the_end_of_an_elicited_login_is_announced_once(deps) -> None:
+async def test_the_end_of_an_elicited_login_is_announced_once(deps: Deps) -> None:
     human = Human()
     completed: list[str] = []
 
-    async def on_message(message) -> None:
-        root = getattr(message, "root", message)
+    async def on_message(message: IncomingMessage) -> None:
+        root: Any = getattr(message, "root", message)
         if getattr(root, "method", None) == "notifications/elicitation/complete":
             completed.append(root.params.elicitation_id)
 
@@ -318,12 +346,12 @@ async def test_the_end_of_an_elicited_login_is_announced_once(deps) -> None:
     assert completed == [started["login_id"]], "announced once, by the call that saw the end"
 
 
-async def test_a_cancelled_elicited_login_is_announced(deps) -> None:
+async def test_a_cancelled_elicited_login_is_announced(deps: Deps) -> None:
     human = Human()
     completed: list[str] = []
 
-    async def on_message(message) -> None:
-        root = getattr(message, "root", message)
+    async def on_message(message: IncomingMessage) -> None:
+        root: Any = getattr(message, "root", message)
         if getattr(root, "method", None) == "notifications/elicitation/complete":
             completed.append(root.params.elicitation_id)
 
@@ -336,7 +364,7 @@ async def test_a_cancelled_elicited_login_is_announced(deps) -> None:
     assert completed == [started["login_id"]]
 
 
-async def test_the_doctor_names_the_browser_route(deps, era, tmp_path) -> None:
+async def test_the_doctor_names_the_browser_route(deps: Deps, era: str, tmp_path: Path) -> None:
     deps, seen = with_browser(deps, tmp_path)
     async with Client(build_server(deps), **options(era)) as client:
         data = (await client.call_tool("auth_doctor", {})).structured_content
@@ -346,7 +374,9 @@ async def test_the_doctor_names_the_browser_route(deps, era, tmp_path) -> None:
     assert not seen.exists(), "the doctor opens nothing"
 
 
-async def test_the_page_names_the_client_in_plain_text(deps, tmp_path, paths, vault) -> None:
+async def test_the_page_names_the_client_in_plain_text(
+    deps: Deps, tmp_path: Path, paths: Paths, vault: BlobVault
+) -> None:
     from mcp.types import Implementation
 
     seed_alice(paths, vault)

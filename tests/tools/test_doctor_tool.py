@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -15,34 +17,37 @@ from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
-from olares_auth_mcp.auth.vault import memory_vault
+from olares_auth_mcp.auth.vault import BlobVault, memory_vault
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE
 from tests.hostile import HostileServer, Reply, Seen, echo_400
-from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, Human, seed_every_status
+from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, EXPIRED_REFRESH, Human, block_text, seed_every_status
 
 pytestmark = pytest.mark.anyio
 
 
-def by_check(data: dict) -> dict[str, dict]:
+def by_check(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {finding["check"]: finding for finding in data["findings"]}
 
 
-async def test_doctor_is_read_only_and_may_go_to_the_network(connect) -> None:
+async def test_doctor_is_read_only_and_may_go_to_the_network(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     hints = tools["auth_doctor"].annotations
+    assert hints is not None
     assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
         True,
         False,
         True,
         True,
     )
-    assert "first" in tools["auth_doctor"].description
+    assert "first" in (tools["auth_doctor"].description or "")
 
 
-async def test_a_client_that_can_elicit_reaches_the_human_in_the_client(connect, era) -> None:
+async def test_a_client_that_can_elicit_reaches_the_human_in_the_client(
+    connect: Callable[..., Client], era: str
+) -> None:
     async with connect(human=Human()) as client:
         data = (await client.call_tool("auth_doctor", {})).structured_content
     session = data["session"]
@@ -52,7 +57,7 @@ async def test_a_client_that_can_elicit_reaches_the_human_in_the_client(connect,
     assert by_check(data)["session.reach"]["status"] == "ok"
 
 
-async def test_a_client_without_elicitation_is_told_confirmations_need_the_cli(connect) -> None:
+async def test_a_client_without_elicitation_is_told_confirmations_need_the_cli(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         data = (await client.call_tool("auth_doctor", {})).structured_content
     assert (data["session"]["login_route"], data["session"]["confirmation_route"]) == ("url-in-result", "cli-only")
@@ -60,7 +65,9 @@ async def test_a_client_without_elicitation_is_told_confirmations_need_the_cli(c
     assert reach["status"] == "warn" and "olares-auth-mcp profile remove" in reach["fix"]  # none on PATH
 
 
-async def test_live_doctor_through_the_tool_checks_the_profile_asked(connect, paths, vault, olares_sim) -> None:
+async def test_live_doctor_through_the_tool_checks_the_profile_asked(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault, olares_sim: Simulator
+) -> None:
     access, refresh = olares_sim.issue_tokens(ALICE)
     seed_every_status(paths, vault)
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile(ALICE)))
@@ -80,7 +87,7 @@ def rejects_then_quotes(seen: Seen) -> Reply:
     return Reply(401, {"code": 401, "message": f"bad token {seen.headers.get('x-authorization', '')}"})
 
 
-async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vault, era) -> None:
+async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths: Paths, vault: BlobVault, era: str) -> None:
     """Canary: every stored token, the live profile's grant sent to a server that quotes requests back."""
     seed_every_status(paths, vault)
     with HostileServer(rejects_then_quotes) as echo:
@@ -104,9 +111,11 @@ async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths, vau
         assert secret not in everything
 
 
-async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_doctor(connect) -> None:
+async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_doctor(
+    connect: Callable[..., Client],
+) -> None:
     async with connect() as client:
-        guide = (await client.read_resource("olares://guide/auth")).contents[0].text
+        guide = block_text((await client.read_resource("olares://guide/auth")).contents[0])
     assert "auth_doctor" in guide and "surprises" in guide
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "`auth_doctor(profile?, live?)`" in readme and "olares-auth-mcp doctor" in readme
@@ -121,7 +130,9 @@ async def test_the_auth_guide_and_the_readme_send_a_surprised_agent_to_the_docto
         ),
     )
 )
-def test_doctor_survives_any_profile_name_and_shows_it_harmlessly(tmp_path_factory, value: str) -> None:
+def test_doctor_survives_any_profile_name_and_shows_it_harmlessly(
+    tmp_path_factory: pytest.TempPathFactory, value: str
+) -> None:
     home = tmp_path_factory.mktemp("h")
     deps = Deps(
         Runtime.build(Paths(home=home, keychain_dir=home / "d" / "olares-cli", platform="linux"), memory_vault())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from mcp import Client
 
@@ -9,7 +11,7 @@ from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
-from olares_auth_mcp.auth.vault import default_vault
+from olares_auth_mcp.auth.vault import BlobVault, default_vault
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps
 from tests.auth.test_vault import FailingKeyring
@@ -25,7 +27,7 @@ async def hints_of(deps: Deps) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("legacy_file", [True, False])
-async def test_legacy_hint_appears_exactly_when_tokens_json_exists(deps, paths, legacy_file) -> None:
+async def test_legacy_hint_appears_exactly_when_tokens_json_exists(deps: Deps, paths: Paths, legacy_file: bool) -> None:
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
     if legacy_file:
         paths.legacy_tokens_file.write_text('{"tokens": {"alice@olares.com": {"accessToken": "x"}}}')
@@ -37,7 +39,7 @@ async def test_legacy_hint_appears_exactly_when_tokens_json_exists(deps, paths, 
         assert paths.legacy_tokens_file.exists(), "never deleted"
 
 
-async def test_no_legacy_hint_for_a_logged_in_profile(deps, paths, vault) -> None:
+async def test_no_legacy_hint_for_a_logged_in_profile(deps: Deps, paths: Paths, vault: BlobVault) -> None:
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
     vault.set(TokenRecord("alice@olares.com", access_token="garbage", refresh_token="rt-123456789"))
     paths.legacy_tokens_file.write_text("{}")
@@ -45,7 +47,7 @@ async def test_no_legacy_hint_for_a_logged_in_profile(deps, paths, vault) -> Non
     assert gate == []
 
 
-async def test_file_fallback_backend_is_named(tmp_path) -> None:
+async def test_file_fallback_backend_is_named(tmp_path: Path) -> None:
     paths = Paths(home=tmp_path / "h", keychain_dir=tmp_path / "Library" / "olares-cli", platform="darwin")
     vault = default_vault(paths, keyring_backend=FailingKeyring())
     vault.set(TokenRecord("alice@olares.com", access_token="eyJ.x.y"))
@@ -54,7 +56,7 @@ async def test_file_fallback_backend_is_named(tmp_path) -> None:
     assert any("file fallback" in h for h in gate) and any("file fallback" in h for h in listing)
 
 
-def _with_olares_cli(deps: Deps, tmp_path) -> Deps:
+def _with_olares_cli(deps: Deps, tmp_path: Path) -> Deps:
     """The same home, served by a server whose PATH has an `olares-cli`."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -65,7 +67,9 @@ def _with_olares_cli(deps: Deps, tmp_path) -> Deps:
 
 
 @pytest.mark.parametrize("installed", [False, True])
-async def test_commands_name_the_cli_on_the_servers_path(deps, paths, tmp_path, installed) -> None:
+async def test_commands_name_the_cli_on_the_servers_path(
+    deps: Deps, paths: Paths, tmp_path: Path, installed: bool
+) -> None:
     ConfigStore(paths).mutate(lambda c: c.upsert(Profile("alice@olares.com")))
     serving = _with_olares_cli(deps, tmp_path) if installed else deps
     cli = "olares-cli" if installed else "olares-auth-mcp"
@@ -78,7 +82,7 @@ async def test_commands_name_the_cli_on_the_servers_path(deps, paths, tmp_path, 
     assert explained["fix"] == f"{cli} profile login --olares-id alice@olares.com"
 
 
-async def test_explain_fills_the_id_and_never_suggests_turning_tls_off(deps) -> None:
+async def test_explain_fills_the_id_and_never_suggests_turning_tls_off(deps: Deps) -> None:
     async with Client(build_server(deps)) as client:
         tls = (
             await client.call_tool(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,9 +16,13 @@ import pytest
 from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP
-from tests.tools.conftest import FakeClock, Human, type_into_page
+from tests.tools.conftest import Action, FakeClock, Human, block_text, type_into_page
 
 pytestmark = pytest.mark.anyio
 FAKE_LOGIN = Path(__file__).parents[1] / "login" / "fakes" / "fake_login.py"
@@ -35,7 +40,7 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-async def test_password_login_through_the_page(connect, vault, paths) -> None:
+async def test_password_login_through_the_page(connect: Callable[..., Client], vault: BlobVault, paths: Paths) -> None:
     human = Human()
     async with connect(human=human) as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
@@ -56,7 +61,9 @@ async def test_password_login_through_the_page(connect, vault, paths) -> None:
     assert reused == 410, "the page is single use"
 
 
-async def test_totp_login_with_the_code_relayed_by_the_agent(connect, olares_sim) -> None:
+async def test_totp_login_with_the_code_relayed_by_the_agent(
+    connect: Callable[..., Client], olares_sim: Simulator
+) -> None:
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
@@ -70,7 +77,7 @@ async def test_totp_login_with_the_code_relayed_by_the_agent(connect, olares_sim
     assert olares_sim.hits("/api/firstfactor") == 2, "interactive 2FA runs the first factor again"
 
 
-async def test_totp_login_with_the_code_typed_on_the_page(connect) -> None:
+async def test_totp_login_with_the_code_typed_on_the_page(connect: Callable[..., Client]) -> None:
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
@@ -80,7 +87,7 @@ async def test_totp_login_with_the_code_typed_on_the_page(connect) -> None:
     assert status == 200 and done["state"] == "succeeded" and done["profile_status"] == "logged-in"
 
 
-async def test_wrong_password_fails_and_explains(connect, paths) -> None:
+async def test_wrong_password_fails_and_explains(connect: Callable[..., Client], paths: Paths) -> None:
     """A wrong password is asked for again on the same page (3 tries); the third ends the login."""
     human = Human()
     async with connect(human=human) as client:
@@ -100,7 +107,7 @@ async def test_wrong_password_fails_and_explains(connect, paths) -> None:
     assert not paths.config_file.exists()
 
 
-async def test_wrong_totp_fails(connect) -> None:
+async def test_wrong_totp_fails(connect: Callable[..., Client]) -> None:
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content["login_id"]
@@ -115,7 +122,7 @@ async def test_wrong_totp_fails(connect) -> None:
     assert wrong not in done["output"], "the relayed code is kept out of the output"
 
 
-async def test_cancel_ends_the_process_and_the_page(connect) -> None:
+async def test_cancel_ends_the_process_and_the_page(connect: Callable[..., Client]) -> None:
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
@@ -125,11 +132,11 @@ async def test_cancel_ends_the_process_and_the_page(connect) -> None:
     assert reused == 410
 
 
-async def test_sessions_expire(deps, era) -> None:
+async def test_sessions_expire(deps: Deps, era: str) -> None:
     clock = FakeClock()
     human = Human()
     server = build_server(replace(deps, login_clock=clock, login_timeout=300))
-    async with Client(server, elicitation_callback=human, **({"mode": "legacy"} if era == "legacy" else {})) as c:
+    async with Client(server, elicitation_callback=human, mode="legacy" if era == "legacy" else "auto") as c:
         login_id = (await c.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
         clock.now += 301
         done = (await c.call_tool("login_status", {"login_id": login_id})).structured_content
@@ -139,14 +146,14 @@ async def test_sessions_expire(deps, era) -> None:
 
 
 @pytest.mark.parametrize("action", ["decline", "cancel"])
-async def test_url_elicitation_declined_cancels_the_login(connect, action) -> None:
+async def test_url_elicitation_declined_cancels_the_login(connect: Callable[..., Client], action: Action) -> None:
     async with connect(human=Human(action)) as client:
         done = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
     assert done["state"] == "cancelled"
     assert action in done["next_step"]
 
 
-async def test_client_without_elicitation_gets_the_url_in_the_result(connect) -> None:
+async def test_client_without_elicitation_gets_the_url_in_the_result(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         assert started["url_delivery"] == "result" and started["secret_entry_url"]
@@ -155,20 +162,22 @@ async def test_client_without_elicitation_gets_the_url_in_the_result(connect) ->
     assert done.structured_content["state"] == "succeeded"
 
 
-async def test_totp_relay_is_refused_at_the_password_prompt(connect, olares_sim) -> None:
+async def test_totp_relay_is_refused_at_the_password_prompt(
+    connect: Callable[..., Client], olares_sim: Simulator
+) -> None:
     async with connect() as client:
         login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
         refused = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": "123456"})
         malformed = await client.call_tool("login_submit_totp", {"login_id": login_id, "code": "hunter2!"})
         state = (await client.call_tool("login_status", {"login_id": login_id})).structured_content["state"]
         await client.call_tool("login_cancel", {"login_id": login_id})
-    assert refused.is_error and "waiting for the password" in refused.content[0].text
-    assert malformed.is_error and "hunter2!" not in malformed.content[0].text.replace("'hunter2!'", "")
+    assert refused.is_error and "waiting for the password" in block_text(refused.content[0])
+    assert malformed.is_error and "hunter2!" not in block_text(malformed.content[0]).replace("'hunter2!'", "")
     assert state == "awaiting_password", "nothing was typed into the pty"
     assert olares_sim.hits("/api/firstfactor") == 0
 
 
-async def test_already_authenticated_starts_no_process(connect, vault) -> None:
+async def test_already_authenticated_starts_no_process(connect: Callable[..., Client], vault: BlobVault) -> None:
     human = Human()
     async with connect(human=human) as client:
         login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
@@ -179,9 +188,9 @@ async def test_already_authenticated_starts_no_process(connect, vault) -> None:
     assert "already authenticated for" in again["error"]
 
 
-async def test_at_most_a_few_logins_run_at_once(deps, era) -> None:
+async def test_at_most_a_few_logins_run_at_once(deps: Deps, era: str) -> None:
     server = build_server(replace(deps, max_logins=2))
-    async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
+    async with Client(server, mode="legacy" if era == "legacy" else "auto") as client:
         first = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         second = (await client.call_tool("start_login", {"olares_id": BOB})).structured_content
         third = await client.call_tool("start_login", {"olares_id": "carol@olares.com"})
@@ -190,7 +199,7 @@ async def test_at_most_a_few_logins_run_at_once(deps, era) -> None:
             await client.call_tool("login_cancel", {"login_id": login["login_id"]})
 
 
-async def test_login_command_env_swaps_in_another_program(deps, era) -> None:
+async def test_login_command_env_swaps_in_another_program(deps: Deps, era: str) -> None:
     """OLARES_AUTH_MCP_LOGIN_COMMAND replaces our CLI (for the real olares-cli); here a fake login program."""
     env = {
         **deps.env,
@@ -207,13 +216,13 @@ async def test_login_command_env_swaps_in_another_program(deps, era) -> None:
     assert done.structured_content["state"] == "succeeded"
 
 
-async def test_unknown_login_ids_are_readable_errors(connect) -> None:
+async def test_unknown_login_ids_are_readable_errors(connect: Callable[..., Client]) -> None:
     async with connect() as client:
         result = await client.call_tool("login_status", {"login_id": "nope"})
     assert result.is_error
 
 
-def test_login_children_do_not_inherit_secret_variables(deps) -> None:
+def test_login_children_do_not_inherit_secret_variables(deps: Deps) -> None:
     """The server may hold a refresh token or bearer token in its env; the login child never gets them."""
     from olares_auth_mcp.server.app import assemble_server
 
@@ -230,7 +239,7 @@ def test_login_children_do_not_inherit_secret_variables(deps) -> None:
     assert child["PATH"] == "/bin" and child["OLARES_CLI_HOME"] == str(deps.paths.home)
 
 
-async def test_login_status_sends_progress_while_waiting(connect) -> None:
+async def test_login_status_sends_progress_while_waiting(connect: Callable[..., Client]) -> None:
     """Nobody types the password: the wait runs out, with progress notifications along the way."""
     progress: list[tuple[float, float | None, str | None]] = []
 
@@ -240,7 +249,9 @@ async def test_login_status_sends_progress_while_waiting(connect) -> None:
     async with connect() as client:
         login_id = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content["login_id"]
         status = await client.call_tool(
-            "login_status", {"login_id": login_id, "wait_seconds": 2}, progress_callback=on_progress
+            "login_status",
+            {"login_id": login_id, "wait_seconds": 2},
+            progress_callback=on_progress,  # type: ignore[arg-type]  # called positionally; ProgressFnT also fixes the names
         )
         await client.call_tool("login_cancel", {"login_id": login_id})
     assert status.structured_content["state"] == "awaiting_password"
@@ -260,17 +271,17 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-async def test_login_processes_never_outlive_the_server(deps, era) -> None:
+async def test_login_processes_never_outlive_the_server(deps: Deps, era: str) -> None:
     """Logins parked at their prompt are killed when the server shuts down."""
     marker = f"outlive-{os.urandom(4).hex()}@olares.com"
-    async with Client(build_server(deps), **({"mode": "legacy"} if era == "legacy" else {})) as client:
+    async with Client(build_server(deps), mode="legacy" if era == "legacy" else "auto") as client:
         started = (await client.call_tool("start_login", {"olares_id": marker})).structured_content
         assert started["state"] == "awaiting_password"
         assert _processes_with(marker), "the login process is running while the server is"
     assert _processes_with(marker) == []
 
 
-async def test_an_unknown_prompt_is_never_relayed_as_an_instruction(deps) -> None:
+async def test_an_unknown_prompt_is_never_relayed_as_an_instruction(deps: Deps) -> None:
     """A login program stopped at a prompt the relay does not know: nothing is typed, no page is offered, and
     the model is told to cancel and send the human to the CLI, not to pass the program's text on."""
     env = {**deps.env, "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE_LOGIN} --mode=unknown"}

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from mcp import Client
+
+from olares_auth_mcp.auth.paths import Paths
+from olares_auth_mcp.auth.vault import BlobVault
 from tests.tools.conftest import seed_every_status
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_list_and_gate_report_a_world_readable_master_key(connect, paths, vault) -> None:
+async def test_list_and_gate_report_a_world_readable_master_key(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     seed_every_status(paths, vault)
     key = paths.keychain_dir / "master.key"
     async with connect() as client:

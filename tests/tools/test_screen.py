@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import anyio
 import pytest
-from mcp import MCPError
+from mcp import Client, MCPError
+from mcp.types import CallToolResult
 
 from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.tools._guard import MAX_ARGUMENT_CHARS, ArgumentScreen, Guard
@@ -17,11 +19,13 @@ from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, seed_every_statu
 pytestmark = pytest.mark.anyio
 
 
-def text_of(result) -> str:
+def text_of(result: CallToolResult) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)
 
 
-async def test_oversized_arguments_are_refused_without_echo(connect, paths, vault) -> None:
+async def test_oversized_arguments_are_refused_without_echo(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     seed_every_status(paths, vault)
     marker = "m4rk3r"
     big = marker + "x" * (MAX_ARGUMENT_CHARS + 1)
@@ -34,7 +38,9 @@ async def test_oversized_arguments_are_refused_without_echo(connect, paths, vaul
     assert marker not in audit and "eyJeyJ" not in audit
 
 
-async def test_a_flood_just_under_the_cap_is_screened_quickly(connect, paths, vault) -> None:
+async def test_a_flood_just_under_the_cap_is_screened_quickly(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     """60 KB of "eyJ…" used to hold the event loop for seconds (quadratic); now it is one linear scan."""
     seed_every_status(paths, vault)
     async with connect() as client:
@@ -44,7 +50,7 @@ async def test_a_flood_just_under_the_cap_is_screened_quickly(connect, paths, va
     assert result.is_error  # too long for error_text: the SDK's validation refuses it, after the screen
 
 
-async def test_deep_nesting_fails_that_call_only(paths, vault) -> None:
+async def test_deep_nesting_fails_that_call_only(paths: Paths, vault: BlobVault) -> None:
     """500 levels of nesting (which the SDK's own client will not even send) are refused, no RecursionError."""
     guard = Guard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
     screen = ArgumentScreen(guard)
@@ -73,7 +79,9 @@ async def test_deep_nesting_fails_that_call_only(paths, vault) -> None:
     assert '"outcome": "refused"' in paths.audit_log.read_text()
 
 
-async def test_a_stored_token_as_a_tool_name_is_refused_and_not_echoed(connect, paths, vault) -> None:
+async def test_a_stored_token_as_a_tool_name_is_refused_and_not_echoed(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     seed_every_status(paths, vault)
     async with connect() as client:
         result = await client.call_tool(CANARY_REFRESH, {})
@@ -81,7 +89,9 @@ async def test_a_stored_token_as_a_tool_name_is_refused_and_not_echoed(connect, 
     assert CANARY_REFRESH not in paths.audit_log.read_text()
 
 
-async def test_a_stored_token_as_a_prompt_argument_is_refused_and_not_echoed(connect, paths, vault) -> None:
+async def test_a_stored_token_as_a_prompt_argument_is_refused_and_not_echoed(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     seed_every_status(paths, vault)
     async with connect() as client:
         with pytest.raises(MCPError) as refused:
@@ -97,7 +107,9 @@ async def test_a_stored_token_as_a_prompt_argument_is_refused_and_not_echoed(con
     assert fine.messages
 
 
-async def test_a_stored_token_in_a_resource_uri_is_refused_and_not_echoed(connect, paths, vault) -> None:
+async def test_a_stored_token_in_a_resource_uri_is_refused_and_not_echoed(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
     seed_every_status(paths, vault)
     async with connect() as client:
         with pytest.raises(MCPError) as refused:
@@ -107,14 +119,14 @@ async def test_a_stored_token_in_a_resource_uri_is_refused_and_not_echoed(connec
     assert fine.contents
 
 
-async def test_a_token_inside_a_url_is_refused(connect, paths, vault) -> None:
+async def test_a_token_inside_a_url_is_refused(connect: Callable[..., Client], paths: Paths, vault: BlobVault) -> None:
     token = "Q9xK2mP7vL4nB8cD3eF6gH1jK5sT0wYz"
     async with connect() as client:
         result = await client.call_tool("profile_use", {"profile": f"http{token}"})
     assert result.is_error and "looks like a credential" in text_of(result) and token not in text_of(result)
 
 
-async def test_a_cancelled_call_is_audited(paths, vault) -> None:
+async def test_a_cancelled_call_is_audited(paths: Paths, vault: BlobVault) -> None:
     """Cancellation raises through Guard.arun; the audit line is still written, as 'cancelled'."""
     guard = Guard(Deps(Runtime.build(paths, vault, audit_path=paths.audit_log)))
 
@@ -127,7 +139,7 @@ async def test_a_cancelled_call_is_audited(paths, vault) -> None:
     assert '"tool": "start_login"' in line and '"outcome": "cancelled"' in line
 
 
-async def test_malformed_params_carrying_a_token_are_screened_too(paths, vault) -> None:
+async def test_malformed_params_carrying_a_token_are_screened_too(paths: Paths, vault: BlobVault) -> None:
     """A token in a non-string tool name or in non-object arguments never reaches the SDK's echoing errors."""
     seed_every_status(paths, vault)
     screen = ArgumentScreen(Guard(Deps(Runtime.build(paths, vault))))
