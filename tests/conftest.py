@@ -17,8 +17,8 @@ from olares_auth_mcp.auth.vault import BlobVault, file_vault
 
 if TYPE_CHECKING:  # imported where used: a test that needs no simulator or server does not load them
     from olares_auth_mcp.auth.account import Account
-    from olares_auth_mcp.server.deps import Deps
     from olares_auth_mcp.sim import Simulator
+    from olares_auth_mcp.tools.deps import Deps
 
 _ISOLATED = (
     "OLARES_CLI_HOME",

@@ -11,6 +11,7 @@ from olares_auth_mcp.auth.commands import OLARES_CLI, OURS, import_command, inst
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.errors import InvalidOlaresID
 from olares_auth_mcp.auth.olares_id import OlaresID
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.readiness import NextAction, Readiness, assess
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.tokens import TokenRecord
@@ -156,7 +157,7 @@ def test_the_readme_decisions_match_the_gate(store: ConfigStore, vault: BlobVaul
         assert readme[readiness.status] == readiness.decision, readiness.status
 
 
-def test_the_gate_answers_whole_from_one_call(paths, store: ConfigStore, vault: BlobVault) -> None:
+def test_the_gate_answers_whole_from_one_call(paths: Paths, store: ConfigStore, vault: BlobVault) -> None:
     """``gate``: the local verdict with that profile's environment hints, in one library call (the tool shapes it);
     a stop is never taken to the server, even with live."""
     from olares_auth_mcp.auth.account import Account

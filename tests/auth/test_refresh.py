@@ -207,7 +207,9 @@ def test_lock_waiters_wake_when_the_holder_releases(paths: Paths) -> None:
 
 
 @pytest.mark.parametrize("edge_status", [459, 401])
-def test_transport_refreshes_once_and_retries(account, olares_sim, stale, edge_status) -> None:
+def test_transport_refreshes_once_and_retries(
+    account: Account, olares_sim: Simulator, stale: str, edge_status: int
+) -> None:
     """An expired token: user-info answers the edge's 459 (or the 401 knob), one refresh, one retry that succeeds."""
     olares_sim.set_edge_status(edge_status)
     result = account.whoami(refresh=True)

@@ -207,7 +207,9 @@ def test_manager_rejects_nonsense_limits() -> None:
         LoginManager(max_sessions=0)
 
 
-def test_every_ending_is_heard_once_before_anyone_sees_it(clock, fake_env, canary):
+def test_every_ending_is_heard_once_before_anyone_sees_it(
+    clock: FakeClock, fake_env: Callable[..., dict[str, str]], canary: str
+) -> None:
     """on_final hears each login's end exactly once, whoever ended it; a reader who sees the final state can rely
     on it having been heard (that is where the page link dies)."""
     heard: list[str] = []

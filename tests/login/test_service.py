@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,9 @@ def test_the_operator_can_pass_more_names(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(tmp_path: Path, fake_env, canary) -> None:
+async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(
+    tmp_path: Path, fake_env: Callable[..., dict[str, str]], canary: str
+) -> None:
     """The link is spent at the login's final transition: here by the program's own exit and by expiry, with no
     page request and no tool call in between."""
     clock = FakeClock()
@@ -139,7 +142,7 @@ async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(tmp_path: 
 
 @pytest.mark.anyio
 async def test_a_page_delivered_elsewhere_leaves_the_status_and_a_code_is_refused_at_the_password_prompt(
-    tmp_path: Path, fake_env
+    tmp_path: Path, fake_env: Callable[..., dict[str, str]]
 ) -> None:
     service = LoginService(env={}, home=tmp_path, data_dir=None, redact=lambda s: s)
     try:

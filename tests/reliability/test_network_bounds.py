@@ -20,7 +20,9 @@ from mcp import Client
 
 from olares_auth_mcp.auth.account import Account
 from olares_auth_mcp.auth.errors import RefreshFailed, ServerError
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.auth.wire import default_http_factory, refresh_grant
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.login.test_browser import ARGS, CHROMIUM
 from tests.tools.conftest import Human

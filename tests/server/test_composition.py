@@ -14,6 +14,7 @@ from olares_auth_mcp.auth.vault import BlobVault, memory_vault
 from olares_auth_mcp.auth.wire import default_http_factory
 from olares_auth_mcp.cli import run_profile
 from olares_auth_mcp.server.app import assemble_server
+from olares_auth_mcp.sim import Simulator
 from olares_auth_mcp.tools._guard import ArgumentScreen
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, seed_grant
@@ -65,7 +66,7 @@ def test_macos_has_no_data_dir_to_pass_on() -> None:
 
 
 def test_the_cli_talks_through_the_runtimes_http_factory(
-    paths: Paths, vault: BlobVault, olares_sim, capsys: pytest.CaptureFixture[str]
+    paths: Paths, vault: BlobVault, olares_sim: Simulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     asked: list[bool] = []
 

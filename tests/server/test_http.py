@@ -20,8 +20,11 @@ from mcp.client._transport import TransportStreams
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.main import TOKEN_FILE_NAME, HttpTokenError, http_app, http_token
+from olares_auth_mcp.sim import Simulator
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import cli_env
 from tests.tools.conftest import seed_every_status
@@ -68,7 +71,7 @@ def http_url(paths: Paths, vault: BlobVault) -> Iterator[str]:
 
 
 @pytest.fixture
-def gated_url(paths, vault) -> Iterator[str]:
+def gated_url(paths: Paths, vault: BlobVault) -> Iterator[str]:
     yield from run_http(Deps(Runtime.build(paths, vault)), TOKEN)
 
 
@@ -221,7 +224,7 @@ def test_the_page_mount_answers_without_the_bearer(paths: Paths, vault: BlobVaul
 
 
 @pytest.mark.parametrize("host", ["127.0.0.2", "::1", "0:0:0:0:0:0:0:1", "127.0.0.1"])
-def test_dns_rebinding_is_refused_on_every_loopback_bind(paths, vault, host: str) -> None:
+def test_dns_rebinding_is_refused_on_every_loopback_bind(paths: Paths, vault: BlobVault, host: str) -> None:
     for url in run_http(Deps(Runtime.build(paths, vault)), TOKEN, host=host):
         port = url.rsplit(":", 1)[1].split("/")[0]
         auth = {**RPC_HEADERS, "Authorization": f"Bearer {TOKEN}"}

@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.server.schemas import inline_refs
+from olares_auth_mcp.tools.deps import Deps
 from tests.helpers import present
 
 pytestmark = pytest.mark.anyio

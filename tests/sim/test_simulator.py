@@ -21,6 +21,7 @@ from tests.sim._wire import (
     KO_BAD_PASSWORD,
     NOW,
     SECRET,
+    FakeClock,
     edge_refusal,
     first_factor,
     login,
@@ -85,7 +86,7 @@ def test_totp_account_needs_fa2_only_for_the_desktop_target(client: httpx.Client
     assert "HttpOnly" in cookie
 
 
-def test_provisional_fa2_tokens_open_nothing_but_the_second_factor(client):
+def test_provisional_fa2_tokens_open_nothing_but_the_second_factor(client: httpx.Client) -> None:
     """Tokens from an fa2 first factor are rejected by the desktop API (459, fa2 true) and by /api/refresh."""
     data = first_factor(client, "bob", salted("abc"), "https://desktop.bob.olares.com").json()["data"]
     resp = user_info(client, data["access_token"])
@@ -195,7 +196,7 @@ def test_revoke_user_rejects_all_their_tokens_but_not_a_new_login(sim: Simulator
         sim.revoke_user("nobody@olares.com")
 
 
-def test_expire_access_tokens_then_refresh_gives_a_working_token(sim, client):
+def test_expire_access_tokens_then_refresh_gives_a_working_token(sim: Simulator, client: httpx.Client) -> None:
     """After expire_access_tokens the API answers the edge's 459; a refresh restores access."""
     data = login(client, ALICE)
     sim.expire_access_tokens()
@@ -241,7 +242,7 @@ def test_access_token_expires_by_the_injected_clock(make_sim: Callable[..., Simu
         assert user_info(client, zero.issue_tokens("alice@olares.com")[0]).status_code == 459
 
 
-def test_forged_or_missing_token_is_refused_like_an_expired_one(sim, client):
+def test_forged_or_missing_token_is_refused_like_an_expired_one(sim: Simulator, client: httpx.Client) -> None:
     """A token signed with another key, garbage, or no token at all gets the edge's 459 (the 401 knob: BFL 401)."""
     claims = {"exp": int(NOW) + 60, "iat": int(NOW), "username": "alice", "groups": [], "mfa": 0, "jid": 1}
     forged = jwt.encode(claims, b"k" * 64, algorithm="HS512")
@@ -262,7 +263,7 @@ def test_desktop_api_accepts_the_auth_token_cookie(sim: Simulator, client: httpx
     assert resp.json() == {"code": 0, "message": "", "data": {"name": "carol", "owner_role": "normal"}}
 
 
-def test_olares_info_reports_the_configured_os_version(make_sim):
+def test_olares_info_reports_the_configured_os_version(make_sim: Callable[..., Simulator]) -> None:
     """/api/olares-info answers data.osVersion for a valid token, with user-service's code 200."""
     sim = make_sim(os_version="1.13.0-rc.1")
     with httpx.Client(base_url=sim.url, timeout=5, trust_env=False) as client:

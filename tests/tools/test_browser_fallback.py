@@ -22,10 +22,12 @@ from mcp.client.session import ClientRequestContext, IncomingMessage
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitRequestURLParams, ElicitResult
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.sim import Simulator
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD
 from tests.hostile import HostileServer

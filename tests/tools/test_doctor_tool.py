@@ -19,6 +19,7 @@ from olares_auth_mcp.auth.runtime import Runtime
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault, memory_vault
 from olares_auth_mcp.server.app import build_server
+from olares_auth_mcp.sim import Simulator
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE
 from tests.hostile import HostileServer, Reply, Seen, echo_400
@@ -94,8 +95,7 @@ async def test_no_token_appears_in_any_doctor_result_or_the_audit_log(paths: Pat
         deps = Deps(
             Runtime.build(paths, vault, env={"OLARES_AUTH_MCP_SERVICE_URL": echo.url}, audit_path=paths.audit_log)
         )
-        options = {"mode": "legacy"} if era == "legacy" else {}
-        async with Client(build_server(deps), **options) as client:
+        async with Client(build_server(deps), mode="legacy" if era == "legacy" else "auto") as client:
             outputs, details = [], []
             for arguments in ({}, {"live": True}, {"live": True, "profile": "stale@olares.com"}):
                 result = await client.call_tool("auth_doctor", arguments)

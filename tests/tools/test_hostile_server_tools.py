@@ -10,7 +10,9 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
 
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, seed_grant
@@ -76,7 +78,7 @@ async def test_whoami_returns_server_strings_cleaned_and_errors_scrubbed(paths: 
             assert result.is_error and "whoami: server said: " in block_text(result.content[0])
 
 
-async def test_explain_never_lets_the_text_pick_a_removal_or_the_olares_id(paths, vault) -> None:
+async def test_explain_never_lets_the_text_pick_a_removal_or_the_olares_id(paths: Paths, vault: BlobVault) -> None:
     deps = Deps(Runtime.build(paths, vault, env={}, audit_path=paths.audit_log))
     async with Client(build_server(deps)) as client:
         steered = await client.call_tool(

@@ -19,8 +19,8 @@ from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.sim import Simulator
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, BOB_TOTP
 from tests.tools.conftest import Action, FakeClock, Human, block_text, type_into_page
 
@@ -208,7 +208,7 @@ async def test_login_command_env_swaps_in_another_program(deps: Deps, era: str) 
         "OLARES_AUTH_MCP_LOGIN_ENV": "FAKE_EXPECTED_INPUT",  # the login child's environment is allow-listed
     }
     server = build_server(deps.with_env(env))
-    async with Client(server, **({"mode": "legacy"} if era == "legacy" else {})) as client:
+    async with Client(server, mode="legacy" if era == "legacy" else "auto") as client:
         started = (await client.call_tool("start_login", {"olares_id": ALICE})).structured_content
         assert started["state"] == "awaiting_password"
         await page(started["secret_entry_url"], "password", "fake-pw-1")

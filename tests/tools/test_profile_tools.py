@@ -17,8 +17,8 @@ from olares_auth_mcp.auth.config import ConfigStore
 from olares_auth_mcp.auth.errors import TokenNotFound
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.sim import Simulator
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, STATUSES, Action, Human, block_text, seed_every_status
 
@@ -227,7 +227,9 @@ async def test_remove_unknown_profile_asks_nobody(
     assert human.asked == []
 
 
-async def test_import_reads_the_token_from_the_server_environment(deps, era, olares_sim, vault) -> None:
+async def test_import_reads_the_token_from_the_server_environment(
+    deps: Deps, era: str, olares_sim: Simulator, vault: BlobVault
+) -> None:
 
     from olares_auth_mcp.server.app import build_server
 

@@ -3,11 +3,16 @@ nothing fails as a whole, the gate asks for a login, and removal by its alias re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from mcp import Client
 
 from olares_auth_mcp.auth.config import ConfigStore
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.readiness import NO_OLARES_ID
 from olares_auth_mcp.auth.tokens import TokenRecord
+from olares_auth_mcp.auth.vault import BlobVault
 from tests.tools.conftest import Human
 
 pytestmark = pytest.mark.anyio
@@ -16,13 +21,13 @@ CONFIG = '{"currentProfile":"ghost","profiles":[{"name":"ghost"},{"olaresId":"al
 
 
 @pytest.fixture
-def ghost(paths, vault) -> None:
+def ghost(paths: Paths, vault: BlobVault) -> None:
     paths.home.mkdir(parents=True)
     paths.config_file.write_text(CONFIG)
     vault.set(TokenRecord("alice@olares.com", access_token="a", refresh_token="rt-alice-123456789"))
 
 
-async def test_list_gate_and_doctor_carry_on(connect, ghost) -> None:
+async def test_list_gate_and_doctor_carry_on(connect: Callable[..., Client], ghost: None) -> None:
     async with connect() as client:
         listed = (await client.call_tool("profile_list", {})).structured_content
         gate = (await client.call_tool("auth_readiness", {})).structured_content
@@ -38,7 +43,9 @@ async def test_list_gate_and_doctor_carry_on(connect, ghost) -> None:
     assert not doctor.is_error
 
 
-async def test_remove_by_alias_removes_exactly_it(connect, ghost, paths, vault) -> None:
+async def test_remove_by_alias_removes_exactly_it(
+    connect: Callable[..., Client], ghost: None, paths: Paths, vault: BlobVault
+) -> None:
     human = Human()
     async with connect(human=human) as client:
         data = (await client.call_tool("profile_remove", {"profile": "ghost"})).structured_content

@@ -11,7 +11,9 @@ import pytest
 from mcp import Client, MCPError
 from mcp.types import CallToolResult
 
+from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.runtime import Runtime
+from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.tools._guard import MAX_ARGUMENT_CHARS, ArgumentScreen, Guard
 from olares_auth_mcp.tools.deps import Deps
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, seed_every_status

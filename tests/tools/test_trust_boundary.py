@@ -7,6 +7,7 @@ for the attacker's domain. Both protocol eras unless a test says otherwise.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.server.app import build_server
-from olares_auth_mcp.server.deps import Deps
 from olares_auth_mcp.sim import Simulator
+from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, ALICE_PASSWORD, BOB
 from tests.hostile import HostileServer
 from tests.tools.conftest import EXPIRED_ACCESS, Action, Human, block_text, type_into_page
