@@ -51,6 +51,7 @@ async def main(runs: int) -> tuple[float, float]:
         "OLARES_AUTH_MCP_LOGIN_COMMAND": f"{sys.executable} {FAKE}",
         "FAKE_EXPECTED_INPUT": PASSWORD,
         "FAKE_TIMING_FILE": str(timing),
+        "OLARES_AUTH_MCP_LOGIN_ENV": "FAKE_EXPECTED_INPUT,FAKE_TIMING_FILE",  # the login child's env is allow-listed
     }
     params = StdioServerParameters(command=sys.executable, args=["-m", "olares_auth_mcp"], env=env)
     prompt_to_tool: list[float] = []
