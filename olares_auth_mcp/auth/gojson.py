@@ -28,6 +28,7 @@ ever hit Python's recursion limit on hostile input.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import os
 import re
@@ -205,15 +206,19 @@ def _value_pattern(depth: int) -> bytes:
     return rb"(?>" + _SCALAR + rb"|" + array + rb"|" + obj + rb")"
 
 
+@functools.cache
 def _runs(depth: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """(elements, members) each followed by a comma, with values nesting at most ``depth`` containers."""
+    """(elements, members) each followed by a comma, with values nesting at most ``depth`` containers.
+
+    Compiled on first use (an error path): compiling all depths costs ~50 ms, which every CLI call
+    that reads config.json would otherwise pay at import.
+    """
     value, ws = _value_pattern(depth), rb"[ \t\r\n]*+"
     elements = re.compile(rb"(?>" + ws + value + ws + rb",)*+")
     members = re.compile(rb"(?>" + ws + _STRING + ws + rb":" + ws + value + ws + rb",)*+")
     return elements, members
 
 
-_RUNS: Final = [_runs(depth) for depth in range(_RUN_DEPTH + 1)]
 _STRING_RUN: Final = re.compile(rb'[^"\\\x00-\x1f]*')
 _DIGIT_RUN: Final = re.compile(rb"[0-9]*")
 _ESCAPES: Final = frozenset(b'"\\/bfnrt')
@@ -284,7 +289,7 @@ class _Scanner:
 
     def runs(self) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
         """The run patterns whose containers still fit under ``max_depth`` at this level."""
-        return _RUNS[max(0, min(_RUN_DEPTH, self.max_depth - len(self.stack)))]
+        return _runs(max(0, min(_RUN_DEPTH, self.max_depth - len(self.stack))))
 
     def whole(self, i: int) -> int | None:
         """The end of the valid container at ``i`` if it can be skipped (no deeper than allowed), else None."""

@@ -61,3 +61,36 @@ def test_network_verbs_still_get_their_imports(paths: Paths, vault: BlobVault) -
     _seed(paths, vault)
     result = _loaded(paths, "profile", "whoami")
     assert "httpx" in result["heavy"]  # type: ignore[operator]
+
+
+RUNS_PROBE = """
+import json, sys
+from olares_auth_mcp.__main__ import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+from olares_auth_mcp.auth import gojson
+print("\\nRUNS " + json.dumps({"code": code, "compiled": gojson._runs.cache_info().currsize}))
+"""
+
+
+def _compiled_runs(paths: Paths, *argv: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUNS_PROBE, *argv],
+        env=cli_env(paths),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RUNS "))
+    result: dict[str, object] = json.loads(line.removeprefix("RUNS "))
+    return result
+
+
+def test_a_valid_config_never_compiles_the_syntax_error_scanner(paths: Paths, vault: BlobVault) -> None:
+    """Go-worded syntax errors need large regexes (~50 ms to compile); only a broken config.json pays for them."""
+    _seed(paths, vault)
+    assert _compiled_runs(paths, "profile", "list") == {"code": 0, "compiled": 0}
+    paths.config_file.write_bytes(b'{"profiles": [{"olaresId": "alice@olares.com"},]}')
+    broken = _compiled_runs(paths, "profile", "list")
+    assert broken["code"] == 1 and broken["compiled"] > 0  # type: ignore[operator]  # the probe sees a compile
