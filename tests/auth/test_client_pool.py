@@ -155,7 +155,7 @@ def test_a_reused_connection_that_drips_its_headers_ends_at_the_deadline(paths: 
     finally:
         evil.close()
     assert evil.accepted == 1, "the second call did not reuse the first call's connection"
-    assert elapsed < 3.0, f"held for {elapsed:.1f}s"
+    assert elapsed < 8.0, f"held for {elapsed:.1f}s"  # 1 s deadline; without the watchdog the drip lasts 15 s
 
 
 def test_the_pool_keeps_at_most_its_share_and_closes_the_rest() -> None:
