@@ -6,9 +6,10 @@ MCP tools (worker threads) and the secret-entry page (another thread) share one
 ``expired`` no matter who looks first. ``close()`` — also registered with
 ``atexit`` — kills every child: a login program never outlives the server.
 
-``on_final`` hears each login's final transition exactly once (succeeded, failed,
-cancelled or expired, whoever caused it), before anyone can see the final state:
-that is where a login's one-time page link is spent.
+Final listeners (``on_final``, ``add_final_listener``) hear each login's final transition
+exactly once (succeeded, failed, cancelled or expired, whoever caused it), before anyone can
+see the final state: that is the one place a login's one-time page link is spent (the
+``SecretPageRegistry`` listens).
 """
 
 from __future__ import annotations
@@ -328,7 +329,8 @@ class LoginManager:
     ``clock`` (monotonic seconds) decides expiry; ``redact`` filters everything a
     login prints before anyone sees it. ``sweep_interval`` runs a sweeper thread
     that expires logins nobody is looking at (``None``: expire lazily only).
-    ``on_final`` hears every login's end, once (``FinalListener``).
+    ``on_final`` and every listener added with ``add_final_listener`` hear every login's end,
+    once (``FinalListener``), in the order they were added.
     """
 
     def __init__(
@@ -356,7 +358,7 @@ class LoginManager:
         self._echo_grace = echo_grace
         self._term_grace = term_grace
         self._sweep_interval = sweep_interval
-        self._on_final = on_final
+        self._final_listeners: tuple[FinalListener, ...] = () if on_final is None else (on_final,)
         self._lock = threading.Lock()
         self._sessions: dict[str, LoginSession] = {}  # insertion order = start order
         self._closed = threading.Event()
@@ -416,12 +418,17 @@ class LoginManager:
                 auth_host=auth_host,
                 client_name=client_name,
                 clock=self._clock,
-                on_final=self._on_final,
+                on_final=self._ended,
             )
             self._sessions[login_id] = session
             self._forget_old_finished()
             self._start_sweeper()
         return session
+
+    def add_final_listener(self, listener: FinalListener) -> None:
+        """Have ``listener`` hear every login's end from now on (once per login; see ``FinalListener``)."""
+        with self._lock:
+            self._final_listeners = (*self._final_listeners, listener)
 
     def get(self, login_id: str) -> LoginSession:
         """The login with this id (expired first if its time is up).
@@ -498,6 +505,11 @@ class LoginManager:
         return self.view(login_id)
 
     # -- internals --------------------------------------------------------------------------------------
+
+    def _ended(self, login_id: str) -> None:
+        # a session's final transition, under its lock: tell every listener (a snapshot: no lock needed)
+        for listener in self._final_listeners:
+            listener(login_id)
 
     def _forget_old_finished(self) -> None:
         # callers hold self._lock

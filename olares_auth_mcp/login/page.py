@@ -5,6 +5,9 @@
 shows a password form, then a code form if the account asks for one; once the login
 ends (succeeded, failed, cancelled, expired) every request gets 410 Gone. An unknown
 token gets 404 with the very same body, so the page never tells whether a login exists.
+A token is spent in one place only: the registry listens to its backend's final
+transitions (``PageBackend.add_final_listener``), so a link dies the moment its login
+ends, whoever ended it, with no page request needed; the request handlers never spend.
 
 The page works without JavaScript (plain ``<form method="post">``) and serves no script.
 ``_Guard`` checks every request before the app sees it: the ``Host`` must be
@@ -55,7 +58,7 @@ from olares_auth_mcp.login.errors import (
     LoginStateError,
     PageUnavailable,
 )
-from olares_auth_mcp.login.manager import LoginView, SecretKind
+from olares_auth_mcp.login.manager import FinalListener, LoginView, SecretKind
 from olares_auth_mcp.login.relay import LoginState
 
 __all__ = ["PAGE_PATH", "SECURITY_HEADERS", "PageBackend", "SecretPageRegistry", "build_secret_page_app"]
@@ -88,10 +91,15 @@ class PageBackend(Protocol):
 
     def cancel(self, login_id: str) -> LoginState: ...
 
+    def add_final_listener(self, listener: FinalListener) -> None:
+        """Call ``listener(login_id)`` once per login, at its transition into a final state."""
+
 
 class SecretPageRegistry:
     """Tokens of the secret-entry page, each bound to one login and spent when it ends.
 
+    The registry subscribes to ``backend``'s final transitions when it is built; that listener
+    (``_spend``) is the only code that spends a token, and a login heard ending never gets one.
     ``base_url`` is where the app is served (``SecretPageServer.start`` sets it; a host
     app that mounts the page sets it itself). ``settle_timeout`` bounds how long a POST
     waits for the login's next step, ``page_wait`` how long a GET waits for a prompt.
@@ -118,9 +126,11 @@ class SecretPageRegistry:
         self._tokens: dict[str, str] = {}  # login_id -> token
         self._logins: dict[bytes, str] = {}  # sha256(token) -> login_id; lookups never compare tokens
         self._spent: OrderedDict[bytes, None] = OrderedDict()
+        self._ended: OrderedDict[str, None] = OrderedDict()  # logins heard ending: issue() refuses them
         self._base_url: str | None = None
         if base_url is not None:
             self.base_url = base_url
+        backend.add_final_listener(self._spend)
 
     @property
     def base_url(self) -> str | None:
@@ -159,24 +169,17 @@ class SecretPageRegistry:
         view = self.backend.view(login_id)
         if view.state.is_final:
             raise LoginStateError(view.state, "open the secret-entry page")
-        self._prune(keep=login_id)
         return f"{self._base_url}{PAGE_PATH.format(token=self.issue(login_id))}"
 
-    def _prune(self, *, keep: str) -> None:
-        # spend the tokens of logins that ended (or were forgotten) without anyone visiting
-        with self._lock:
-            others = [i for i in self._tokens if i != keep]
-        for login_id in others:
-            try:
-                ended = self.backend.view(login_id).state.is_final
-            except LoginNotFound:
-                ended = True
-            if ended:
-                self.spend(login_id)
-
     def issue(self, login_id: str) -> str:
-        """The token for this login, created on first use."""
+        """The token for this login, created on first use.
+
+        Raises:
+            LoginStateError: the login has been heard ending (it may have ended after a caller's check).
+        """
         with self._lock:
+            if login_id in self._ended:
+                raise LoginStateError("ended", "open the secret-entry page")
             token = self._tokens.get(login_id)
             if token is None:
                 token = secrets.token_urlsafe(32)
@@ -193,9 +196,13 @@ class SecretPageRegistry:
                 return 200, login_id
             return (410 if key in self._spent else 404), None
 
-    def spend(self, login_id: str) -> None:
-        """Invalidate the login's token for good (done when the login ends)."""
+    def _spend(self, login_id: str) -> None:
+        # the backend's final listener, the one place a token is spent: under the ending login's lock, so it only
+        # takes the registry's own lock (which is never held while calling into the backend)
         with self._lock:
+            self._ended[login_id] = None
+            while len(self._ended) > self._remember_spent:
+                self._ended.popitem(last=False)
             token = self._tokens.pop(login_id, None)
             if token is None:
                 return
@@ -221,13 +228,12 @@ def build_secret_page_app(registry: SecretPageRegistry) -> Starlette:
             if request.method == "POST":
                 return await _post(registry, request, login_id)
             view = await _in_thread(registry.backend.wait_settled, login_id, registry.page_wait)
-        except LoginNotFound:
-            registry.spend(login_id)
+        except LoginNotFound:  # forgotten: it ended long ago, and its token with it
             return _invalid(410)
         except Exception as exc:  # a secret may sit in a frame or message: log the type only
             logger.error("secret-entry page: unexpected %s", type(exc).__name__)  # noqa: TRY400 - no traceback
             return _html_response(_html.refused("Something went wrong. Ask your assistant."), 500)
-        return _render(registry, view, outcome=False)
+        return _render(view, outcome=False)
 
     return Starlette(
         routes=[
@@ -254,11 +260,10 @@ async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -
         return _html_response(_html.refused("The form could not be read."), 400)
     if set(fields) == {"action"} and fields["action"] == ["cancel"]:
         await _in_thread(registry.backend.cancel, login_id)
-        view = await _in_thread(registry.backend.view, login_id)
-        registry.spend(login_id)
+        view = await _in_thread(registry.backend.view, login_id)  # ended: the token died with it
         if view.state is LoginState.CANCELLED:
             return _html_response(_html.cancelled(view.olares_id), 200)
-        return _render(registry, view, outcome=True)  # it had ended already (say, just succeeded)
+        return _render(view, outcome=True)  # it had ended already (say, just succeeded)
     submitted: list[tuple[SecretKind, str]] = [(k, fields[k][0]) for k in ("password", "code") if k in fields]
     if len(submitted) != 1 or any(len(fields[k]) != 1 for k, _ in submitted):
         return _html_response(_html.refused("The form could not be read."), 400)
@@ -269,14 +274,14 @@ async def _post(registry: SecretPageRegistry, request: Request, login_id: str) -
         view = await _in_thread(_submit, registry, login_id, kind, value)
     except InvalidSecret as exc:  # our own text (check_secret), never the value
         view = await _in_thread(registry.backend.view, login_id)
-        return _render(registry, view, outcome=False, message=str(exc), status=422)
+        return _render(view, outcome=False, message=str(exc), status=422)
     except LoginStateError:
         view = await _in_thread(registry.backend.view, login_id)
-        return _render(registry, view, outcome=False, message="The login is not waiting for that.", status=409)
+        return _render(view, outcome=False, message="The login is not waiting for that.", status=409)
     except EchoNotDisabled:
         view = await _in_thread(registry.backend.view, login_id)
-        return _render(registry, view, outcome=True, failure=_html.FAILED_ECHO)
-    return _render(registry, view, outcome=True, failure=_html.FAILED_CODE if kind == "code" else None)
+        return _render(view, outcome=True, failure=_html.FAILED_ECHO)
+    return _render(view, outcome=True, failure=_html.FAILED_CODE if kind == "code" else None)
 
 
 def _submit(registry: SecretPageRegistry, login_id: str, kind: SecretKind, value: str) -> LoginView:
@@ -285,7 +290,6 @@ def _submit(registry: SecretPageRegistry, login_id: str, kind: SecretKind, value
 
 
 def _render(
-    registry: SecretPageRegistry,
     view: LoginView,
     *,
     outcome: bool,
@@ -299,8 +303,7 @@ def _render(
     the login's own ``error`` (the program's text) is never shown here.
     """
     state = view.state
-    if state.is_final:
-        registry.spend(view.login_id)
+    if state.is_final:  # its token died with it (``SecretPageRegistry._spend``)
         if outcome and state is LoginState.SUCCEEDED:
             return _html_response(_html.succeeded(view.olares_id), 200)
         if outcome and state is LoginState.FAILED:

@@ -3,7 +3,7 @@
 ``LoginService`` offers the login use cases (``start``, ``status`` with an optional wait and progress,
 ``submit_totp``, ``cancel``) with plain results (``LoginStatus``); the MCP tools only deliver the page
 and shape those results. A login's one-time page link is spent in one place: its final transition
-(``LoginManager``'s ``on_final``), whoever ended it (the page, a tool, expiry, the program's exit).
+(the page registry listens to ``LoginManager``'s), whoever ended it (the page, a tool, expiry, the program's exit).
 
 The page is served lazily (the first time a login's URL is asked for) on 127.0.0.1 and a random port in stdio
 mode, or mounted on the host app in HTTP mode. The login program is our own
@@ -397,7 +397,7 @@ class LoginService:
         return self.account
 
     def _ended(self, login_id: str) -> None:
-        # the login's final transition (LoginManager's on_final, under the session's lock): its link dies here
-        self.registry.spend(login_id)
+        # the login's final transition (LoginManager's on_final, under the session's lock); the page registry
+        # hears it too and spends the link
         with self._delivered_lock:
             self._delivered.pop(login_id, None)

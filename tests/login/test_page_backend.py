@@ -17,15 +17,21 @@ from olares_auth_mcp.login import (
     InvalidSecret,
     LoginNotFound,
     LoginState,
+    LoginStateError,
     LoginView,
     SecretKind,
     SecretPageRegistry,
     SecretPageServer,
 )
+from olares_auth_mcp.login.manager import FinalListener
 
 
 class FakeBackend:
-    """Logins as plain views; ``post_secret`` records what was typed and applies ``react``."""
+    """Logins as plain views; ``post_secret`` records what was typed and applies ``react``.
+
+    Like ``LoginManager``, every change of a view goes through ``_set``, which tells the final listeners
+    once per login, when it first reaches a final state.
+    """
 
     def __init__(self) -> None:
         self.views: dict[str, LoginView] = {}
@@ -33,10 +39,22 @@ class FakeBackend:
         self.react: Callable[[LoginView, SecretKind, str], LoginView] = lambda view, kind, value: replace(
             view, state=LoginState.SUCCEEDED
         )
+        self.listeners: list[FinalListener] = []
+        self.ended: list[str] = []
+
+    def add_final_listener(self, listener: FinalListener) -> None:
+        self.listeners.append(listener)
+
+    def _set(self, view: LoginView) -> None:
+        self.views[view.login_id] = view
+        if view.state.is_final and view.login_id not in self.ended:
+            self.ended.append(view.login_id)
+            for listener in self.listeners:
+                listener(view.login_id)
 
     def add(self, login_id: str, state: LoginState, *, olares_id: str = "bob@olares.com", **fields: str) -> None:
         prompt, error, host = fields.get("prompt", ""), fields.get("error"), fields.get("auth_host", "")
-        self.views[login_id] = LoginView(login_id, olares_id, state, prompt, error, 0, host)
+        self._set(LoginView(login_id, olares_id, state, prompt, error, 0, host))
 
     def view(self, login_id: str) -> LoginView:
         try:
@@ -47,7 +65,7 @@ class FakeBackend:
     def post_secret(self, login_id: str, kind: SecretKind, value: str) -> None:
         view = self.view(login_id)
         self.posted.append((login_id, kind, value))
-        self.views[login_id] = self.react(view, kind, value)
+        self._set(self.react(view, kind, value))
 
     def wait_settled(self, login_id: str, timeout: float) -> LoginView:
         return self.view(login_id)
@@ -55,7 +73,7 @@ class FakeBackend:
     def cancel(self, login_id: str) -> LoginState:
         view = self.view(login_id)
         if not view.state.is_final:
-            self.views[login_id] = replace(view, state=LoginState.CANCELLED)
+            self._set(replace(view, state=LoginState.CANCELLED))
         return self.views[login_id].state
 
 
@@ -253,21 +271,47 @@ def test_spent_tokens_are_remembered_within_a_bound(backend: FakeBackend) -> Non
     for i in range(3):
         backend.add(f"L{i}", LoginState.AWAITING_PASSWORD)
         tokens.append(registry.issue(f"L{i}"))
-        registry.spend(f"L{i}")
+        backend.add(f"L{i}", LoginState.CANCELLED)
     assert [registry.lookup(t)[0] for t in tokens] == [404, 410, 410]
 
 
-def test_tokens_of_logins_that_ended_unvisited_are_spent(
+def test_a_token_dies_the_moment_its_login_ends_unvisited(
     backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
 ) -> None:
-    """Handing out a new link spends the links of logins that ended without a visit."""
+    """The backend's final transition spends the link: no page request, no other registry call in between."""
     registry, _, _ = fake_page
     backend.add("L1", LoginState.AWAITING_PASSWORD)
     backend.add("L2", LoginState.AWAITING_PASSWORD)
-    old = registry.issue("L1")
+    old, other = registry.issue("L1"), registry.issue("L2")
     backend.add("L1", LoginState.EXPIRED)
-    registry.url_for("L2")
     assert registry.lookup(old) == (410, None)
+    assert registry.lookup(other) == (200, "L2")
+
+
+def test_a_login_heard_ending_never_gets_a_token(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
+    """A login that ended between a caller's check and the token's creation gets none (nothing would spend it)."""
+    registry, _, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.add("L1", LoginState.SUCCEEDED)
+    backend.add("L1", LoginState.AWAITING_PASSWORD)  # the view still says it runs: the check passes
+    with pytest.raises(LoginStateError):
+        registry.url_for("L1")
+
+
+def test_the_page_itself_never_spends(
+    backend: FakeBackend, fake_page: tuple[SecretPageRegistry, httpx.Client, str]
+) -> None:
+    """A final view or a forgotten login answers 410 without spending: only the final transition spends."""
+    registry, client, _ = fake_page
+    backend.add("L1", LoginState.AWAITING_PASSWORD)
+    backend.add("L2", LoginState.AWAITING_PASSWORD)
+    url1, url2 = registry.url_for("L1"), registry.url_for("L2")
+    backend.views["L1"] = replace(backend.views["L1"], state=LoginState.FAILED)  # no transition heard
+    del backend.views["L2"]
+    assert [client.get(url).status_code for url in (url1, url2)] == [410, 410]
+    assert [registry.lookup(url.rsplit("/", 1)[1])[0] for url in (url1, url2)] == [200, 200]
 
 
 def test_stopping_the_server_withdraws_the_base_url(backend: FakeBackend) -> None:

@@ -3,6 +3,7 @@ use cases' plain statuses (the page link dies when the login ends)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections.abc import Callable
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import olares_auth_mcp
 from olares_auth_mcp.auth.profiles import ProfileFlags
 from olares_auth_mcp.login import LoginState
-from olares_auth_mcp.login.service import CodeNotAsked, LoginService, flag_argv
+from olares_auth_mcp.login.service import LoginService, flag_argv
 from tests.login.conftest import OLARES_ID, FakeClock, fake_argv
 
 
@@ -116,12 +118,12 @@ def test_the_operator_can_pass_more_names(tmp_path: Path) -> None:
 async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(
     tmp_path: Path, fake_env: Callable[..., dict[str, str]], canary: str
 ) -> None:
-    """The link is spent at the login's final transition: here by the program's own exit and by expiry, with no
-    page request and no tool call in between."""
+    """The link is spent at the login's final transition: here by the program's own exit, by expiry and by a
+    cancel, each dead the moment its login ends, with no page request and no status call in between."""
     clock = FakeClock()
     service = LoginService(env={}, home=tmp_path, data_dir=None, redact=lambda s: s, clock=clock)
     try:
-        logins = [service.manager.start(fake_argv(), fake_env(), OLARES_ID) for _ in range(2)]
+        logins = [service.manager.start(fake_argv(), fake_env(), OLARES_ID) for _ in range(3)]
         tokens = []
         for session in logins:
             assert session.wait_for_prompt(10) is LoginState.AWAITING_PASSWORD
@@ -129,31 +131,83 @@ async def test_the_page_link_dies_when_the_login_ends_whoever_ends_it(
             assert status.delivery == "result" and status.page_url == service.page_url(session.login_id)
             tokens.append(status.page_url.rsplit("/", 1)[1])
             assert service.registry.lookup(tokens[-1]) == (200, session.login_id)
+        service.manager.cancel(logins[2].login_id)
+        assert service.registry.lookup(tokens[2]) == (410, None)
+        assert service.registry.lookup(tokens[0]) == (200, logins[0].login_id)
         service.manager.post_secret(logins[0].login_id, "password", canary)
         assert service.manager.wait_settled(logins[0].login_id, 10).state is LoginState.SUCCEEDED
+        assert service.registry.lookup(tokens[0]) == (410, None)
+        assert service.registry.lookup(tokens[1]) == (200, logins[1].login_id)
         clock.now += 301
+        assert service.manager.sweep() == [logins[1].login_id]
+        assert service.registry.lookup(tokens[1]) == (410, None)
         ended = [service.status_now(session.login_id) for session in logins]
     finally:
         service.close()
-    assert [status.state for status in ended] == [LoginState.SUCCEEDED, LoginState.EXPIRED]
+    assert [status.state for status in ended] == [LoginState.SUCCEEDED, LoginState.EXPIRED, LoginState.CANCELLED]
     assert all(status.page_url is None and status.delivery == "none" for status in ended)
-    assert [service.registry.lookup(token) for token in tokens] == [(410, None), (410, None)]
+    assert [service.registry.lookup(token) for token in tokens] == [(410, None)] * 3
 
 
-@pytest.mark.anyio
-async def test_a_page_delivered_elsewhere_leaves_the_status_and_a_code_is_refused_at_the_password_prompt(
-    tmp_path: Path, fake_env: Callable[..., dict[str, str]]
-) -> None:
-    service = LoginService(env={}, home=tmp_path, data_dir=None, redact=lambda s: s)
-    try:
-        session = service.manager.start(fake_argv(), fake_env(), OLARES_ID)
-        session.wait_for_prompt(10)
-        service.delivered(session.login_id, "browser")
-        status = service.status_now(session.login_id)
-        with pytest.raises(CodeNotAsked, match="waiting for the password"):
-            await service.submit_totp(session.login_id, "123456")
-        after = service.status_now(session.login_id)
-    finally:
-        service.close()
-    assert (status.delivery, status.page_url) == ("browser", None)
-    assert after.state is LoginState.AWAITING_PASSWORD, "nothing was typed"
+def test_a_page_token_is_spent_in_exactly_one_place() -> None:
+    """Only the page registry's final listener spends a token: its one reference is the subscription, and it is
+    the only code that drops a live token or marks one spent (no request handler, tool or use case does)."""
+    found = _SpendFinder()
+    for path in sorted(Path(olares_auth_mcp.__file__).parent.rglob("*.py")):
+        found.file = path.name
+        found.visit(ast.parse(path.read_text(encoding="utf-8")))
+    assert found.references == ["page.py:SecretPageRegistry.__init__:backend.add_final_listener(self._spend)"]
+    page = [where for where in found.marks if where.startswith("page.py:")]
+    assert page == ["page.py:SecretPageRegistry._spend"] * 4  # _tokens.pop, _logins.pop, _spent[...], _spent.popitem
+    assert {where for where in found.marks if where not in page} == {"confirm.py:ConfirmationRegistry._finish"}
+
+
+class _SpendFinder(ast.NodeVisitor):
+    """Every use of a name that spends and every removal from (or write into) a token table, as
+    "file:Class.function"; tables: ``_tokens``, ``_logins``, ``_spent``."""
+
+    def __init__(self) -> None:
+        self.file = ""
+        self.scope: list[str] = []
+        self.references: list[str] = []
+        self.marks: list[str] = []
+
+    def _where(self) -> str:
+        return f"{self.file}:{'.'.join(self.scope) or '<module>'}"
+
+    def _scoped(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self.scope.append(node.name)
+        self.generic_visit(node)
+        self.scope.pop()
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scoped
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_final_listener":
+            self.references.append(f"{self._where()}:{ast.unparse(node)}")
+            self.visit(func)  # the listener's own reference is counted with the call
+            return
+        if isinstance(func, ast.Attribute) and func.attr in ("pop", "popitem", "clear") and _table(func.value):
+            self.marks.append(self._where())
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in ("spend", "_spend"):
+            self.references.append(self._where())
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in ("spend", "_spend"):
+            self.references.append(self._where())
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        # deleting from any table, or writing into ``_spent`` (a write into the others issues a live token)
+        spent = isinstance(node.value, ast.Attribute) and node.value.attr == "_spent"
+        if _table(node.value) and (isinstance(node.ctx, ast.Del) or (isinstance(node.ctx, ast.Store) and spent)):
+            self.marks.append(self._where())
+        self.generic_visit(node)
+
+
+def _table(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in ("_tokens", "_logins", "_spent")
