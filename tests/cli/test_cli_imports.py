@@ -23,18 +23,23 @@ print("\\nMODULES " + json.dumps({"code": code, "heavy": heavy}))
 """
 
 
-def _loaded(paths: Paths, *argv: str) -> dict[str, object]:
+def _probe(paths: Paths, probe: str, marker: str, *argv: str) -> dict[str, object]:
+    """Run the CLI with ``argv`` in a fresh interpreter under ``probe``; the JSON it prints after ``marker``."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv],
+        [sys.executable, "-c", probe, *argv],
         env=cli_env(paths),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    line = next(line for line in done.stdout.splitlines() if line.startswith("MODULES "))
-    result: dict[str, object] = json.loads(line.removeprefix("MODULES "))
+    line = next(line for line in done.stdout.splitlines() if line.startswith(marker))
+    result: dict[str, object] = json.loads(line.removeprefix(marker))
     return result
+
+
+def _loaded(paths: Paths, *argv: str) -> dict[str, object]:
+    return _probe(paths, PROBE, "MODULES ", *argv)
 
 
 def _seed(paths: Paths, vault: BlobVault) -> None:
@@ -74,17 +79,7 @@ print("\\nRUNS " + json.dumps({"code": code, "compiled": gojson._runs.cache_info
 
 
 def _compiled_runs(paths: Paths, *argv: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", RUNS_PROBE, *argv],
-        env=cli_env(paths),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RUNS "))
-    result: dict[str, object] = json.loads(line.removeprefix("RUNS "))
-    return result
+    return _probe(paths, RUNS_PROBE, "RUNS ", *argv)
 
 
 def test_a_valid_config_never_compiles_the_syntax_error_scanner(paths: Paths, vault: BlobVault) -> None:
