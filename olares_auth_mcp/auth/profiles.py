@@ -265,18 +265,6 @@ class ProfileFlags:
     local_url_prefix: str = ""
     insecure_skip_verify: bool = False
 
-    @classmethod
-    def of(
-        cls,
-        olares_id: str,
-        name: str | None = None,
-        auth_url_override: str | None = None,
-        local_url_prefix: str | None = None,
-        insecure_skip_verify: bool = False,
-    ) -> ProfileFlags:
-        """From optional values (MCP tool arguments): None means the flag was not given."""
-        return cls(olares_id, name or "", auth_url_override or "", local_url_prefix or "", insecure_skip_verify)
-
     def apply(self, existing: Profile | None) -> Profile:
         """olares-cli's merge: keep every existing field, replace only what a flag sets (login and import, step 2)."""
         if existing is None:

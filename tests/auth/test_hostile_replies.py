@@ -34,7 +34,7 @@ def account_for(paths: Paths, vault: BlobVault, evil: HostileServer) -> Account:
 def import_error(paths: Paths, vault: BlobVault, responder: Responder) -> ServerError:
     with HostileServer(responder) as evil:
         account = account_for(paths, vault, evil)
-        flags = ProfileFlags.of(ALICE)
+        flags = ProfileFlags(ALICE)
         with pytest.raises(ServerError) as info:
             account.redeem_refresh_token(flags, account.endpoints_for(flags), REFRESH)
     return info.value
@@ -105,7 +105,7 @@ def test_login_errors_never_carry_the_salted_password_code_or_token(paths: Paths
 
     with HostileServer(responder) as evil:
         account = account_for(paths, vault, evil)
-        flags = ProfileFlags.of(ALICE)
+        flags = ProfileFlags(ALICE)
         with pytest.raises(LoginFailed) as info:
             account.login(flags, account.endpoints_for(flags), PASSWORD, "246810")
         first = evil.requests_to("/api/firstfactor")[0].json()
@@ -118,7 +118,7 @@ def test_login_errors_never_carry_the_salted_password_code_or_token(paths: Paths
 def test_first_factor_echo_is_scrubbed(paths: Paths, vault: BlobVault) -> None:
     with HostileServer(echo_400) as evil:
         account = account_for(paths, vault, evil)
-        flags = ProfileFlags.of(ALICE)
+        flags = ProfileFlags(ALICE)
         with pytest.raises(LoginFailed) as info:
             account.login(flags, account.endpoints_for(flags), PASSWORD)
     assert_no_echo(str(info.value), salted_password(PASSWORD))

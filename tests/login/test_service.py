@@ -20,7 +20,7 @@ from tests.login.conftest import OLARES_ID, FakeClock, fake_argv
 
 def test_values_can_never_become_flags() -> None:
     """A model-supplied value like "--password-stdin" stays the value of --name, as one argv element."""
-    flags = ProfileFlags.of("alice@olares.com", name="--password-stdin", local_url_prefix="dev.")
+    flags = ProfileFlags("alice@olares.com", name="--password-stdin", local_url_prefix="dev.")
     assert flag_argv(flags, no_switch=True) == [
         "--olares-id=alice@olares.com",
         "--name=--password-stdin",
@@ -30,7 +30,7 @@ def test_values_can_never_become_flags() -> None:
 
 
 def test_unset_flags_are_left_out() -> None:
-    assert flag_argv(ProfileFlags.of("a@b.c", insecure_skip_verify=True), no_switch=False) == [
+    assert flag_argv(ProfileFlags("a@b.c", insecure_skip_verify=True), no_switch=False) == [
         "--olares-id=a@b.c",
         "--insecure-skip-verify",
     ]
