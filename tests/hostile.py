@@ -11,9 +11,11 @@ Never point a test at a real domain: everything here binds 127.0.0.1.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -154,3 +156,56 @@ class HostileServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+class HeaderDrip:
+    """A raw loopback server that answers with a status line, then drips header lines forever (up to 15 s): what
+    ``HostileServer``'s body drip cannot do. With ``first``, each connection's first request gets a whole
+    keep-alive answer with that JSON body, and only the next request on the same connection gets the drip.
+    Counts the connections it accepts."""
+
+    def __init__(self, first: bytes | None = None) -> None:
+        self.first = first
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted = 0
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                self.accepted += 1
+                threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _request(conn: socket.socket) -> bool:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False
+            data += chunk
+        return True
+
+    def _talk(self, conn: socket.socket) -> None:
+        with suppress(OSError), conn:
+            if not self._request(conn):
+                return
+            if self.first is not None:
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (len(self.first), self.first)
+                )
+                if not self._request(conn):
+                    return
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(75):
+                if self.stop.wait(0.2):  # the drip's pace, not a synchronisation
+                    break
+                conn.sendall(b"X-Drip: a\r\n")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()

@@ -6,10 +6,7 @@ keep-alive cases (it counts the connections it accepts).
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -23,7 +20,7 @@ from olares_auth_mcp.auth.wire import ClientPool, default_http_factory
 from olares_auth_mcp.sim import Simulator
 from tests.conftest import ALICE, BOB, seed_grant
 from tests.helpers import make_jwt
-from tests.hostile import HostileServer, Reply, Seen
+from tests.hostile import HeaderDrip, HostileServer, Reply, Seen
 
 REFRESH = "rt-POOL-7a6b5c4d3e2f1a0b9c8d7e6f5a4b"
 USER_INFO = b'{"code":0,"data":{"name":"alice","owner_role":"owner"}}'
@@ -90,59 +87,10 @@ def test_a_client_whose_exchange_failed_is_not_reused(paths: Paths, vault: BlobV
     assert factory.made[0].is_closed
 
 
-class KeepAliveThenDrip:
-    """Answers the first request of a connection in full (keep-alive), then answers the next one with a status
-    line and header lines dripped forever (up to 15 s). Counts the connections it accepts."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted = 0
-        self.stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        with suppress(OSError):
-            while True:
-                conn, _ = self.sock.accept()
-                self.accepted += 1
-                threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _request(conn: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return False
-            data += chunk
-        return True
-
-    def _talk(self, conn: socket.socket) -> None:
-        with suppress(OSError), conn:
-            if not self._request(conn):
-                return
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                % (len(USER_INFO), USER_INFO)
-            )
-            if not self._request(conn):
-                return
-            conn.sendall(b"HTTP/1.1 200 OK\r\n")
-            for _ in range(75):
-                if self.stop.wait(0.2):  # the drip's pace, not a synchronisation
-                    break
-                conn.sendall(b"X-Drip: a\r\n")
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-
-
 def test_a_reused_connection_that_drips_its_headers_ends_at_the_deadline(paths: Paths, vault: BlobVault) -> None:
     """The exchange's watchdog learns a socket when the client opens it; on a reused keep-alive connection it
     must still know it, or a server dripping its headers would hold the call past the deadline."""
-    evil = KeepAliveThenDrip()
+    evil = HeaderDrip(first=USER_INFO)
     try:
         account = account_at(paths, vault, evil.url)
         account.exchange_seconds = 1.0

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from contextlib import suppress
 from pathlib import Path
 
 import anyio
@@ -28,7 +26,7 @@ from olares_auth_mcp.server.app import build_server
 from olares_auth_mcp.tools.deps import Deps
 from tests.conftest import ALICE, seed_grant
 from tests.helpers import make_jwt
-from tests.hostile import HostileServer, Reply, Seen
+from tests.hostile import HeaderDrip, HostileServer, Reply, Seen
 
 ROOT = Path(__file__).resolve().parents[2]
 REFRESH = "rt-BOUNDS-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -127,31 +125,6 @@ def test_a_dripping_whoami_ends_at_the_accounts_deadline(paths: Paths, vault: Bl
             account.whoami(refresh=True)
         elapsed = time.monotonic() - start
     assert elapsed < 3.0, f"held for {elapsed:.1f}s"
-
-
-class HeaderDrip:
-    """A loopback server that answers the status line, then drips header lines forever (up to 15 s)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        with suppress(OSError):
-            conn, _ = self.sock.accept()
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                for _ in range(75):
-                    if self.stop.wait(0.2):  # the drip's pace, not a synchronisation
-                        break
-                    conn.sendall(b"X-Drip: a\r\n")
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
 
 
 def test_a_server_dripping_its_headers_ends_at_the_deadline_too() -> None:
