@@ -7,9 +7,10 @@ a plain result; the callers decide how to print it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 from olares_auth_mcp.auth.config import Config, ConfigStore, Profile
 from olares_auth_mcp.auth.errors import (
@@ -94,12 +95,12 @@ def lookup_record(vault: TokenVault, olares_id: str) -> tuple[TokenRecord | None
         return None, err
 
 
-@dataclass(frozen=True)
-class ProfileRow:
+class ProfileRow(NamedTuple):
     """One line of ``profile list``, plus what only we report (expiry, refresh token present).
 
     ``warning`` explains an ``unknown`` row for our own surfaces (``profile status``, the MCP tools);
-    ``profile list`` does not print it, as olares-cli's does not.
+    ``profile list`` does not print it, as olares-cli's does not. (A named tuple: a listing builds one per
+    profile on every call.)
     """
 
     name: str
@@ -128,8 +129,16 @@ def _is_current(profile: Profile, current: Profile | None) -> bool:
     return current is profile or (profile.has_olares_id and current.olares_id == profile.olares_id)
 
 
-def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: float) -> ProfileRow:
-    record, error = lookup_record(vault, profile.olares_id)
+@functools.lru_cache(maxsize=64)
+def _shown_version(version: str) -> str:
+    return version if cacheable_version(version) else "-"
+
+
+def _row(profile: Profile, current: Profile | None, found: TokenRecord | VaultError | None, now: float) -> ProfileRow:
+    if isinstance(found, VaultError):
+        record, error = None, found
+    else:
+        record, error = found, None
     status = token_status(record, managed=profile.managed, now=now, unreadable=error is not None)
     expires_in: int | None = None
     if record is not None and record.access_token:
@@ -138,28 +147,33 @@ def _row(profile: Profile, current: Profile | None, vault: TokenVault, now: floa
         except JWTError:
             expires_in = None
     return ProfileRow(
-        name=profile.display_name,
-        olares_id=profile.olares_id,
-        status=status,
-        version=profile.backend_version if cacheable_version(profile.backend_version) else "-",
-        current=_is_current(profile, current),
-        source=profile.source,
-        managed=profile.managed,
-        expires_in_seconds=expires_in,
-        has_refresh_token=bool(record and record.refresh_token),
-        warning=None if error is None else _warning(profile, error),
+        profile.display_name,
+        profile.olares_id,
+        status,
+        _shown_version(profile.backend_version),
+        _is_current(profile, current),
+        profile.source,
+        profile.managed,
+        expires_in,
+        record is not None and record.refresh_token != "",
+        None if error is None else _warning(profile, error),
     )
 
 
 def profile_row(config: Config, profile: Profile, vault: TokenVault, *, now: float) -> ProfileRow:
     """One row of ``profile list``, reading only that profile's token."""
-    return _row(profile, config.current(), vault, now)
+    record, error = lookup_record(vault, profile.olares_id)
+    return _row(profile, config.current(), error or record, now)
 
 
 def profile_rows(config: Config, vault: TokenVault, *, now: float) -> list[ProfileRow]:
-    """The rows of ``profile list`` in file order. A vault error makes that row ``unknown``, never fatal."""
+    """The rows of ``profile list`` in file order. A vault error makes that row ``unknown``, never fatal.
+
+    One ``get_many``: the key is loaded once, and a token file that did not change is only ``stat``-ed.
+    """
     current = config.current()
-    return [_row(profile, current, vault, now) for profile in config.profiles]
+    found = vault.get_many([profile.olares_id for profile in config.profiles])
+    return [_row(profile, current, record, now) for profile, record in zip(config.profiles, found, strict=True)]
 
 
 @dataclass(frozen=True)

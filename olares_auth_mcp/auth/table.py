@@ -54,9 +54,15 @@ def tabwrite(rows: Sequence[Sequence[str]], padding: int = 2) -> str:
     """Lines joined with ``\\n`` and a final ``\\n``, as ``fmt.Fprintln`` per row then ``Flush`` gives."""
     if not rows:
         return ""
+    if len(lengths := {len(row) for row in rows}) == 1 and 0 not in lengths:  # a full table: one format for all
+        *cells, _ = zip(*rows, strict=True)
+        line = "".join(f"{{:<{max(map(len, column)) + padding}}}" for column in cells) + "{}"
+        return "\n".join([line.format(*row) for row in rows]) + "\n"
     columns = max(len(row) for row in rows)
     widths = [max((len(row[i]) for row in rows if i < len(row) - 1), default=0) + padding for i in range(columns)]
-    lines = ["".join([cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]) + row[-1] for row in rows]
+    lines = [
+        "".join([cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]) + row[-1] if row else "" for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -68,7 +74,10 @@ def render_table(rows: Sequence[ProfileRow]) -> str:
     header = ["  ", "NAME", "OLARES-ID", "STATUS", "VERSION"] + (["SOURCE"] if with_source else [])
     lines = [header]
     for row in rows:
-        cells = ["*" if row.current else " ", row.name, row.olares_id, str(row.status), row.version]
         # escaped before the widths are measured, so a name's control characters neither act nor misalign
-        lines.append([escape(cell) for cell in cells + ([row.source] if with_source else [])])
+        cells = ["*" if row.current else " ", escape(row.name), escape(row.olares_id), str(row.status)]
+        cells.append(escape(row.version))
+        if with_source:
+            cells.append(escape(row.source))
+        lines.append(cells)
     return tabwrite(lines)

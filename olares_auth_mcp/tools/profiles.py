@@ -7,13 +7,13 @@ human where a tool needs a yes.
 
 # No `from __future__ import annotations` here: the SDK reads tool signatures (Context) at registration.
 
-from typing import Annotated
+from typing import Annotated, Final
 
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import InputRequiredResult
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from olares_auth_mcp.auth.account import Account, LoginOutcome, WhoamiResult
 from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, AgentImport, prepare_agent_import, run_agent_import
@@ -49,33 +49,41 @@ NETWORK_CONCURRENCY = 8
 default thread pool (local tools, the SDK's sync tools) always has room."""
 
 
-def _row_model(row: ProfileRow) -> ProfileRowModel:
-    return ProfileRowModel(
-        name=row.name,
-        olares_id=row.olares_id,
-        status=str(row.status),
-        version=None if row.version == "-" else row.version,
-        current=row.current,
-        source=row.source,
-        expires_in_seconds=row.expires_in_seconds,
-        has_refresh_token=row.has_refresh_token,
-    )
+def _row_fields(row: ProfileRow) -> dict[str, object]:
+    """A ``ProfileRowModel``'s fields (a listing validates all its rows in one call)."""
+    return {
+        "name": row.name,
+        "olares_id": row.olares_id,
+        "status": str(row.status),
+        "version": None if row.version == "-" else row.version,
+        "current": row.current,
+        "source": row.source,
+        "expires_in_seconds": row.expires_in_seconds,
+        "has_refresh_token": row.has_refresh_token,
+    }
+
+
+_ROWS: Final = TypeAdapter(list[ProfileRowModel])
 
 
 def rows_json(deps: Deps) -> list[dict[str, object]]:
     """The profile rows as JSON (the ``olares://profiles`` resource)."""
     config = deps.account.store.load()
-    return [_row_model(row).model_dump(mode="json") for row in profile_rows(config, deps.vault, now=deps.clock())]
+    rows = [_row_fields(row) for row in profile_rows(config, deps.vault, now=deps.clock())]
+    dumped: list[dict[str, object]] = _ROWS.dump_python(_ROWS.validate_python(rows), mode="json")
+    return dumped
 
 
 def _listing_model(found: ProfileListing) -> ProfileListResult:
-    return ProfileListResult(
-        profiles=[_row_model(row) for row in found.rows],
-        current=found.current,
-        table=render_table(found.rows),
-        token_backend=found.token_backend,
-        warnings=found.warnings,
-        hints=found.hints,
+    return ProfileListResult.model_validate(
+        {
+            "profiles": [_row_fields(row) for row in found.rows],
+            "current": found.current,
+            "table": render_table(found.rows),
+            "token_backend": found.token_backend,
+            "warnings": found.warnings,
+            "hints": found.hints,
+        }
     )
 
 

@@ -9,13 +9,14 @@ import os
 import ssl
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from olares_auth_mcp.auth.errors import JWTError, NoExpClaim, VaultError
+from olares_auth_mcp.auth.errors import JWTError, NoExpClaim, TokenNotFound, VaultError
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.redact import REDACTED, Redactor
@@ -95,16 +96,34 @@ def _same_size_record(access: str) -> TokenRecord:
     return TokenRecord(ALICE, access_token=access, refresh_token="rt-0123456789abcdef")
 
 
-def test_a_rewrite_by_another_vault_is_seen_on_the_next_read(vault: BlobVault, paths: Paths) -> None:
+Read = Callable[[BlobVault, str], TokenRecord]
+
+
+def _get_many(vault: BlobVault, olares_id: str) -> TokenRecord:
+    (found,) = vault.get_many([olares_id])
+    if isinstance(found, VaultError):
+        raise found
+    if found is None:
+        raise TokenNotFound
+    return found
+
+
+@pytest.fixture(params=["get", "get_many"])
+def read(request: pytest.FixtureRequest) -> Read:
+    """Both ways a record is read: ``get`` (one profile) and ``get_many`` (a listing's single pass)."""
+    return BlobVault.get if request.param == "get" else _get_many
+
+
+def test_a_rewrite_by_another_vault_is_seen_on_the_next_read(vault: BlobVault, paths: Paths, read: Read) -> None:
     vault.set(_same_size_record("access-one-aaaa"))
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     file_vault(paths).set(_same_size_record("access-two-bbbb"))  # a second vault object: another writer
-    assert vault.get(ALICE).access_token == "access-two-bbbb"
+    assert read(vault, ALICE).access_token == "access-two-bbbb"
 
 
-def test_a_write_from_another_process_is_seen_on_the_next_call(vault: BlobVault, paths: Paths) -> None:
+def test_a_write_from_another_process_is_seen_on_the_next_call(vault: BlobVault, paths: Paths, read: Read) -> None:
     vault.set(_same_size_record("access-one-aaaa"))
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     writer = (
         "import sys; from pathlib import Path\n"
         "from olares_auth_mcp.auth.paths import Paths\n"
@@ -116,29 +135,30 @@ def test_a_write_from_another_process_is_seen_on_the_next_call(vault: BlobVault,
     )
     argv = [sys.executable, "-c", writer, str(paths.home), str(paths.keychain_dir), ALICE]
     subprocess.run(argv, check=True, timeout=60)
-    assert vault.get(ALICE).access_token == "access-two-bbbb"
+    assert read(vault, ALICE).access_token == "access-two-bbbb"
 
 
-def test_an_in_place_rewrite_keeping_size_and_mtime_is_seen(vault: BlobVault, paths: Paths) -> None:
+def test_an_in_place_rewrite_keeping_size_and_mtime_is_seen(vault: BlobVault, paths: Paths, read: Read) -> None:
     """Same inode, same size, mtime restored: the ctime (or, inside its tick, the bytes) gives it away."""
     vault.set(_same_size_record("access-one-aaaa"))
     target = vault.store.path_for(ALICE)  # type: ignore[attr-defined]
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     other = file_vault(Paths(home=paths.home, keychain_dir=paths.keychain_dir, platform="linux"))
     other.set(_same_size_record("access-two-bbbb"))
     new_bytes = target.read_bytes()
     other.set(_same_size_record("access-one-aaaa"))  # back to the first name on disk...
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     st = os.stat(target)
     with open(target, "r+b") as handle:  # ...then overwrite that inode in place with the second record
         handle.write(new_bytes)
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
     after = os.stat(target)
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
-    assert vault.get(ALICE).access_token == "access-two-bbbb"
+    assert read(vault, ALICE).access_token == "access-two-bbbb"
 
 
-def test_the_identity_includes_ctime(tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_pass", [False, True], ids=["get", "get_all"])
+def test_the_identity_includes_ctime(tmp_path: Path, one_pass: bool) -> None:
     """With the racy window off, only the ctime tells an in-place, mtime-restoring rewrite apart."""
     target = tmp_path / "blob"
     target.write_bytes(b"first-version")
@@ -149,8 +169,11 @@ def test_the_identity_includes_ctime(tmp_path: Path) -> None:
         decoded.append(raw)
         return raw
 
-    assert cache.get(target, decode) == b"first-version"
-    assert cache.get(target, decode) == b"first-version"
+    def get() -> bytes | OSError | None:
+        return cache.get_all([str(target)], decode)[0] if one_pass else cache.get(target, decode)
+
+    assert get() == b"first-version"
+    assert get() == b"first-version"
     assert decoded == [b"first-version"]  # read and decoded once per identity
     cached = os.stat(target)
     for _ in range(100_000):  # bounded: rewrite until the coarse clock has ticked past the cached ctime
@@ -162,26 +185,26 @@ def test_the_identity_includes_ctime(tmp_path: Path) -> None:
     after = os.stat(target)
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (cached.st_ino, cached.st_size, cached.st_mtime_ns)
     assert after.st_ctime_ns != cached.st_ctime_ns
-    assert cache.get(target, decode) == b"other-version"
+    assert get() == b"other-version"
 
 
-def test_a_removed_file_is_not_served_from_the_cache(vault: BlobVault, paths: Paths) -> None:
+def test_a_removed_file_is_not_served_from_the_cache(vault: BlobVault, paths: Paths, read: Read) -> None:
     vault.set(_same_size_record("access-one-aaaa"))
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     vault.store.path_for(ALICE).unlink()  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="token not found"):
-        vault.get(ALICE)
+        read(vault, ALICE)
 
 
-def test_a_replaced_master_key_is_not_masked_by_the_cache(vault: BlobVault, paths: Paths) -> None:
+def test_a_replaced_master_key_is_not_masked_by_the_cache(vault: BlobVault, paths: Paths, read: Read) -> None:
     vault.set(_same_size_record("access-one-aaaa"))
-    assert vault.get(ALICE).access_token == "access-one-aaaa"
+    assert read(vault, ALICE).access_token == "access-one-aaaa"
     key_file = paths.keychain_dir / "master.key"
     replacement = key_file.with_name("master.key.new")
     replacement.write_bytes(os.urandom(32))
     os.replace(replacement, key_file)
     with pytest.raises(VaultError, match="message authentication failed"):
-        vault.get(ALICE)
+        read(vault, ALICE)
 
 
 # --- each JWT decoded once ------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from olares_auth_mcp.auth.profiles import ProfileRow
 from olares_auth_mcp.auth.status import Status
 from olares_auth_mcp.auth.table import NO_PROFILES, render_table, tabwrite
@@ -55,3 +57,35 @@ def test_control_characters_are_escaped_before_the_widths_are_measured() -> None
 def test_tabwrite_pads_every_column_but_the_last() -> None:
     assert tabwrite([["a", "bb", "c"], ["ddd", "e", "ffff"]]) == "a    bb  c\nddd  e   ffff\n"
     assert tabwrite([]) == ""
+
+
+def _go_tabwriter(rows: list[list[str]], padding: int = 2) -> str:
+    """Go's text/tabwriter, cell by cell: every cell but a line's last is padded to its column's widest."""
+    widths: dict[int, int] = {}
+    for row in rows:
+        for i, cell in enumerate(row[:-1]):
+            widths[i] = max(widths.get(i, 0), len(cell))
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (widths[i] + padding - len(cell)) for i, cell in enumerate(row[:-1])]
+        lines.append("".join(cells) + (row[-1] if row else ""))
+    return "".join(line + "\n" for line in lines)
+
+
+def test_tabwrite_matches_go_for_full_and_ragged_tables() -> None:
+    """Full tables take one format string per table; ragged ones the cell-by-cell path: both are Go's output."""
+    rng = random.Random(7)
+    alphabet = ["a", "é", "界", " ", "{}", "{0}", "%s", "\\x1b"]
+    for _ in range(300):
+        width = rng.randint(1, 6)
+        ragged = rng.random() < 0.3
+        rows = [
+            [
+                "".join(rng.choices(alphabet, k=rng.randint(0, 5)))
+                for _ in range(rng.randint(1, width) if ragged else width)
+            ]
+            for _ in range(rng.randint(1, 8))
+        ]
+        assert tabwrite(rows) == _go_tabwriter(rows), rows
+    assert tabwrite([["only"]]) == "only\n"
+    assert tabwrite([[], ["x", "y"]]) == "\nx  y\n"

@@ -86,6 +86,34 @@ def check_record_of_another_id_is_unreadable(vault: TokenVault) -> None:
     assert store.get_blob(RECORD.olares_id) == foreign.to_json().encode()
 
 
+def _one(vault: TokenVault, olares_id: str) -> TokenRecord | str | None:
+    """``get``'s answer as a value: the record, None when absent, or the error's text."""
+    try:
+        return vault.get(olares_id)
+    except TokenNotFound:
+        return None
+    except VaultError as err:
+        return str(err)
+
+
+def check_get_many_answers_as_get_does(vault: TokenVault) -> None:
+    """``get_many`` (one pass, for listings) gives each ID exactly ``get``'s answer, in the order asked."""
+    store = vault.store  # type: ignore[attr-defined]  # every backend here is a BlobVault
+    vault.set(RECORD)
+    vault.set(TokenRecord("bob@olares.com", access_token="at-b"))
+    store.put_blob("carol@olares.com", b"")  # decrypts to nothing: no record
+    store.put_blob("dave@olares.com", TokenRecord("eve@olares.com", access_token="at-e").to_json().encode())
+    store.put_blob("frank@olares.com", b"{not json")
+    ids = ["bob@olares.com", "", "nobody@olares.com", "carol@olares.com", "dave@olares.com", RECORD.olares_id]
+    ids.append("frank@olares.com")
+    for _ in range(2):  # cold, then from whatever the backend keeps
+        many = [str(found) if isinstance(found, VaultError) else found for found in vault.get_many(ids)]
+        assert many == [_one(vault, olares_id) for olares_id in ids]
+    assert many[0] == TokenRecord("bob@olares.com", access_token="at-b") and many[-2] == RECORD
+    assert many[2] is None and many[3] is None and isinstance(many[1], str) and isinstance(many[4], str)
+    assert vault.get_many([]) == []
+
+
 CONTRACT = [
     check_round_trip,
     check_missing_is_token_not_found,
@@ -95,4 +123,5 @@ CONTRACT = [
     check_purge_removes_everything,
     check_record_of_another_id_is_unreadable,
     check_an_empty_record_is_no_record,
+    check_get_many_answers_as_get_does,
 ]

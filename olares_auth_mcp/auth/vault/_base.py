@@ -12,6 +12,7 @@ between IDs that differ only in characters the file name replaces.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from olares_auth_mcp.auth.errors import ForeignRecord, TokenNotFound, VaultError
@@ -33,6 +34,13 @@ class TokenVault(Protocol):
         """Raises ``TokenNotFound`` when absent and ``VaultError`` when unreadable."""
         ...
 
+    def get_many(self, olares_ids: Sequence[str]) -> list[TokenRecord | VaultError | None]:
+        """``get`` for each ID in order: its record, None when absent, or the ``VaultError`` ``get`` raises.
+
+        One pass for a listing (the key is loaded once, and nothing is read again that did not change).
+        """
+        ...
+
     def set(self, record: TokenRecord) -> None: ...
 
     def delete(self, olares_id: str) -> None: ...
@@ -48,6 +56,10 @@ class BlobStore(Protocol):
 
     def get_blob(self, account: str) -> bytes | None:
         """The decrypted blob, None when absent. Raises ``VaultError`` subclasses with the cause."""
+        ...
+
+    def get_blobs(self, accounts: Sequence[str]) -> list[bytes | VaultError | OSError | None]:
+        """``get_blob`` for each account in order: the blob, None, or the error ``get_blob`` raises."""
         ...
 
     def put_blob(self, account: str, data: bytes) -> None: ...
@@ -89,6 +101,27 @@ class BlobVault:
             self._records.pop(olares_id, None)
             raise TokenNotFound
         return self._decode(olares_id, blob)
+
+    def get_many(self, olares_ids: Sequence[str]) -> list[TokenRecord | VaultError | None]:
+        found: list[TokenRecord | VaultError | None] = []
+        wanted = [olares_id for olares_id in olares_ids if olares_id != ""]
+        blobs = iter(self.store.get_blobs(wanted))
+        for olares_id in olares_ids:
+            if olares_id == "":
+                found.append(VaultError("olaresID is required"))
+                continue
+            blob = next(blobs)
+            if isinstance(blob, (VaultError, OSError)):
+                found.append(_wrap("Get", olares_id, blob))
+            elif blob is None or blob == b"":
+                self._records.pop(olares_id, None)
+                found.append(None)
+            else:
+                try:
+                    found.append(self._decode(olares_id, blob))
+                except VaultError as err:
+                    found.append(err)
+        return found
 
     def _decode(self, olares_id: str, blob: bytes) -> TokenRecord:
         """The record in ``blob``, decoded once per distinct blob (a ``TokenRecord`` is immutable).

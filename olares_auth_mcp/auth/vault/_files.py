@@ -20,7 +20,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Final, Generic, NamedTuple, Protocol, TypeVar
@@ -179,6 +179,32 @@ class FileCache(Generic[T]):
         self._entries[path] = _Cached(file_identity(st), raw, value, time.time_ns() - st.st_ctime_ns < self._racy_ns)
         return value
 
+    def get_all(self, files: Sequence[str], decode: Callable[[bytes], T]) -> list[T | OSError | None]:
+        """``get`` for each file in order (its value, None, or the ``OSError`` reading it raised), in one pass:
+        a file that did not change since it was cached costs one ``stat``. ``decode``'s errors propagate."""
+        seen = _STATS.get()
+        entries = self._entries
+        out: list[T | OSError | None] = []
+        for path in files:
+            try:
+                st = _stat(path) if seen is not None else os.stat(path)
+            except FileNotFoundError:
+                entries.pop(path, None)
+                out.append(None)
+                continue
+            except OSError as err:
+                out.append(err)
+                continue
+            entry = entries.get(path)
+            if entry is not None and not entry.racy and entry.identity == file_identity(st):
+                out.append(entry.value)
+                continue
+            try:
+                out.append(self.get(path, decode))
+            except OSError as err:
+                out.append(err)
+        return out
+
     def forget(self, file: str | Path | None = None) -> None:
         if file is None:
             self._entries.clear()
@@ -316,6 +342,39 @@ class EncryptedFileStore:
         key = self.keys.load()
         if key is None:
             raise VaultError("keychain not initialized")
+        return self._decrypt(account, blob, key)
+
+    def get_blobs(self, accounts: Sequence[str]) -> list[bytes | VaultError | OSError | None]:
+        """``get_blob`` for each account in order (its blob, None, or the error it would raise), with the key
+        loaded at most once: a listing costs one ``stat`` per token file when nothing changed."""
+        key: bytes | VaultError | None = None
+        out: list[bytes | VaultError | OSError | None] = []
+        blobs = self._cache.get_all([self._file_for(account) for account in accounts], bytes)
+        for account, blob in zip(accounts, blobs, strict=True):
+            if blob is None or isinstance(blob, OSError):
+                if blob is None:
+                    self._plain.pop(account, None)
+                out.append(blob)
+                continue
+            if key is None:
+                try:
+                    key = self.keys.load() or VaultError("keychain not initialized")
+                except VaultError as err:
+                    key = err
+            if isinstance(key, VaultError):
+                out.append(key)
+                continue
+            known = self._plain.get(account)
+            if known is not None and known[0] is blob and known[1] is key:  # the cached bytes themselves
+                out.append(known[2])
+                continue
+            try:
+                out.append(self._decrypt(account, blob, key))
+            except VaultError as err:
+                out.append(err)
+        return out
+
+    def _decrypt(self, account: str, blob: bytes, key: bytes) -> bytes:
         if len(blob) < MIN_BLOB:
             raise VaultCorrupted("ciphertext too short")
         known = self._plain.get(account)
@@ -362,16 +421,17 @@ class EncryptedFileStore:
         if accounts is None:
             try:
                 with os.scandir(directory) as entries:
-                    names = [e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES]
+                    names = {e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES}
             except OSError:
                 return []
         else:
-            names = [*_KEY_FILES, *(safe_file_name(account) for account in accounts)]
+            names = {*_KEY_FILES, *(safe_file_name(account) for account in accounts)}
         found = []
         me = os.geteuid()
-        for name in sorted(set(names)):
+        prefix = os.path.join(directory, "")
+        for name in names:
             try:
-                st = _stat(os.path.join(directory, name))  # follows a symlink, as every reader does
+                st = _stat(prefix + name)  # follows a symlink, as every reader does
             except OSError:
                 continue
             if st.st_uid != me:
@@ -379,4 +439,5 @@ class EncryptedFileStore:
             elif st.st_mode & 0o077:
                 why = f"is accessible to other users (mode {st.st_mode & 0o777:04o})"
                 found.append((self.directory / name, why))
+        found.sort()
         return found

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+
+from olares_auth_mcp.auth.errors import VaultError
 
 __all__ = ["MemoryStore"]
 
@@ -17,6 +20,10 @@ class MemoryStore:
     def get_blob(self, account: str) -> bytes | None:
         with self._lock:
             return self._blobs.get(account)
+
+    def get_blobs(self, accounts: Sequence[str]) -> list[bytes | VaultError | OSError | None]:
+        with self._lock:
+            return [self._blobs.get(account) for account in accounts]
 
     def put_blob(self, account: str, data: bytes) -> None:
         with self._lock:
