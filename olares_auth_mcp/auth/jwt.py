@@ -84,8 +84,7 @@ def expires_at(token: str) -> int:
         NoExpClaim: ``exp`` is missing, null or 0.
         JWTError: empty token, wrong segment count, bad base64, or ``exp`` not an int64.
     """
-    with _CACHE_LOCK:
-        outcome = _DECODED.get(token, _MISSING)
+    outcome = _DECODED.get(token, _MISSING)  # one dict lookup is atomic; the lock orders the writers only
     if outcome is _MISSING:
         try:
             outcome = _decode_exp(token)

@@ -26,7 +26,7 @@ from olares_auth_mcp.auth.errors import (
     ascii_quote,
 )
 from olares_auth_mcp.auth.jwt import expires_at
-from olares_auth_mcp.auth.status import Status, token_status
+from olares_auth_mcp.auth.status import Status, status_and_expiry
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
 from olares_auth_mcp.auth.vault import TokenVault
 
@@ -139,13 +139,7 @@ def _row(profile: Profile, current: Profile | None, found: TokenRecord | VaultEr
         record, error = None, found
     else:
         record, error = found, None
-    status = token_status(record, managed=profile.managed, now=now, unreadable=error is not None)
-    expires_in: int | None = None
-    if record is not None and record.access_token:
-        try:
-            expires_in = int(expires_at(record.access_token) - now)
-        except JWTError:
-            expires_in = None
+    status, exp = status_and_expiry(record, managed=profile.managed, now=now, unreadable=error is not None)
     return ProfileRow(
         profile.display_name,
         profile.olares_id,
@@ -154,7 +148,7 @@ def _row(profile: Profile, current: Profile | None, found: TokenRecord | VaultEr
         _is_current(profile, current),
         profile.source,
         profile.managed,
-        expires_in,
+        None if exp is None else int(exp - now),
         record is not None and record.refresh_token != "",
         None if error is None else _warning(profile, error),
     )

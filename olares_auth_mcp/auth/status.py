@@ -11,7 +11,7 @@ from olares_auth_mcp.auth.errors import JWTError, NoExpClaim
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.tokens import TokenRecord
 
-__all__ = ["Status", "token_status"]
+__all__ = ["Status", "status_and_expiry", "token_status"]
 
 
 class Status(StrEnum):
@@ -26,18 +26,27 @@ class Status(StrEnum):
 
 def token_status(record: TokenRecord | None, *, managed: bool, now: float, unreadable: bool = False) -> Status:
     """Status from a store lookup: ``record`` is None when not found; ``unreadable`` for any other store error."""
+    return status_and_expiry(record, managed=managed, now=now, unreadable=unreadable)[0]
+
+
+def status_and_expiry(
+    record: TokenRecord | None, *, managed: bool, now: float, unreadable: bool = False
+) -> tuple[Status, int | None]:
+    """``token_status``, and the access token's ``exp`` when it has one (whatever the status), from one decode."""
     if unreadable:
-        return Status.UNKNOWN
+        return Status.UNKNOWN, None
     if record is None:
-        return Status.PENDING if managed else Status.NEVER
-    if managed and record.access_token == "" and record.invalidated_at == 0:
-        return Status.PENDING
-    if record.invalidated_at > 0:
-        return Status.INVALIDATED
+        return (Status.PENDING if managed else Status.NEVER), None
+    exp: int | None = None
+    error: JWTError | None = None
     try:
         exp = expires_at(record.access_token)
-    except NoExpClaim:
-        return Status.LOGGED_IN
-    except JWTError:
-        return Status.UNPARSEABLE
-    return Status.EXPIRED if now >= exp else Status.LOGGED_IN
+    except JWTError as err:  # NoExpClaim is one
+        error = err
+    if managed and record.access_token == "" and record.invalidated_at == 0:
+        return Status.PENDING, exp
+    if record.invalidated_at > 0:
+        return Status.INVALIDATED, exp
+    if exp is None:
+        return (Status.LOGGED_IN if isinstance(error, NoExpClaim) else Status.UNPARSEABLE), None
+    return (Status.EXPIRED if now >= exp else Status.LOGGED_IN), exp

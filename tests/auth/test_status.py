@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from olares_auth_mcp.auth.status import Status, token_status
+from olares_auth_mcp.auth.status import Status, status_and_expiry, token_status
 from olares_auth_mcp.auth.tokens import TokenRecord
 from tests.helpers import make_jwt
 
@@ -31,6 +31,10 @@ DEAD = make_jwt({"exp": NOW})
 )
 def test_status_ladder(record: TokenRecord | None, managed: bool, unreadable: bool, expected: Status) -> None:
     assert token_status(record, managed=managed, now=NOW, unreadable=unreadable) is expected
+    status, exp = status_and_expiry(record, managed=managed, now=NOW, unreadable=unreadable)
+    assert status is expected
+    access = record.access_token if record is not None and not unreadable else ""
+    assert exp == {LIVE: NOW + 60, DEAD: NOW}.get(access)  # the exp whenever the token has one, any status
 
 
 def test_status_strings_are_olares_cli_literals() -> None:

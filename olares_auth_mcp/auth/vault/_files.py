@@ -187,7 +187,7 @@ class FileCache(Generic[T]):
         out: list[T | OSError | None] = []
         for path in files:
             try:
-                st = _stat(path) if seen is not None else os.stat(path)
+                st = os.stat(path) if seen is None else seen.get(path) or seen.setdefault(path, os.stat(path))
             except FileNotFoundError:
                 entries.pop(path, None)
                 out.append(None)
@@ -429,9 +429,10 @@ class EncryptedFileStore:
         found = []
         me = os.geteuid()
         prefix = os.path.join(directory, "")
+        seen = _STATS.get() or {}
         for name in names:
             try:
-                st = _stat(prefix + name)  # follows a symlink, as every reader does
+                st = seen.get(prefix + name) or os.stat(prefix + name)  # follows a symlink, as every reader does
             except OSError:
                 continue
             if st.st_uid != me:
