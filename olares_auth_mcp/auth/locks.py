@@ -25,8 +25,12 @@ __all__ = ["flock_exclusive", "try_flock_exclusive", "wait_while_locked"]
 
 
 def _open_lock_file(path: Path) -> int:
-    make_private_dirs(path.parent)
-    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """The lock file's fd; its directory is made (0700) only when the open finds it missing."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except FileNotFoundError:
+        make_private_dirs(path.parent)
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
 def _try_lock(fd: int, mode: int = fcntl.LOCK_EX) -> bool:
@@ -37,8 +41,11 @@ def _try_lock(fd: int, mode: int = fcntl.LOCK_EX) -> bool:
     return True
 
 
-def _wait_for_lock(path: Path, timeout: float, mode: int = fcntl.LOCK_EX) -> int | None:
+def _wait_for_lock(path: Path, timeout: float, mode: int = fcntl.LOCK_EX, fd: int | None = None) -> int | None:
     """Block on the lock in a helper thread; return its fd, or None after ``timeout`` seconds.
+
+    ``fd``, an open descriptor of ``path`` that holds no lock, is handed to the helper (which then owns it)
+    instead of opening the file again.
 
     Raises:
         OSError: the helper could not open or lock the file (handed back at once, not after the timeout).
@@ -49,9 +56,10 @@ def _wait_for_lock(path: Path, timeout: float, mode: int = fcntl.LOCK_EX) -> int
     error_box: list[OSError] = []
     abandoned = threading.Event()
 
-    def wait() -> None:
+    def wait(fd: int | None = fd) -> None:
         try:
-            fd = _open_lock_file(path)
+            if fd is None:
+                fd = _open_lock_file(path)
         except OSError as err:
             error_box.append(err)
             handed_over.set()
@@ -127,8 +135,7 @@ def wait_while_locked(path: Path, timeout: float) -> bool:
     if _try_lock(fd, fcntl.LOCK_SH):
         os.close(fd)
         return True
-    os.close(fd)
-    waited = _wait_for_lock(path, timeout, fcntl.LOCK_SH)
+    waited = _wait_for_lock(path, timeout, fcntl.LOCK_SH, fd)  # the helper owns fd now
     if waited is None:
         return False
     os.close(waited)
