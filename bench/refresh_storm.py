@@ -12,7 +12,10 @@ lone <= 4 at the median.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -20,28 +23,32 @@ import sys
 import tempfile
 import textwrap
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from olares_auth_mcp.auth.config import ConfigStore, Profile
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.refresh import Refresher
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import file_vault
+from olares_auth_mcp.auth.vault._files import RACY_NS
 from olares_auth_mcp.auth.wire import default_http_factory
 from olares_auth_mcp.sim import Simulator, SimUser
 
 OLARES_ID = "storm@olares.com"
 LONE_PER_ROUND = 3
+LONE_IDS = tuple(f"lone{n}@olares.com" for n in range(LONE_PER_ROUND))
 
 WORKER = textwrap.dedent(
     """
-    import json, sys, threading, time
+    import fcntl, json, os, sys, threading, time
     from pathlib import Path
     from olares_auth_mcp.auth.paths import Paths
     from olares_auth_mcp.auth.refresh import Refresher
     from olares_auth_mcp.auth.vault import file_vault
     from olares_auth_mcp.auth.wire import bounded, default_http_factory
-    home, data, url, oid, stale, threads = sys.argv[1:7]
+    home, data, url, oid, stale, threads, barrier, mode = sys.argv[1:9]
     paths = Paths(home=Path(home), keychain_dir=Path(data), platform="linux")
     marks = {}
 
@@ -65,7 +72,7 @@ WORKER = textwrap.dedent(
     go = threading.Event()
     def run():
         go.wait()
-        tokens.append(refresher.refresh(oid, url, stale))
+        tokens.append(refresher.refresh(oid, url, stale) if mode == "refresh" else stale)
     # Warm the process as the lone-refresh side is warm, and as a server is when its requests come back 401:
     # first-use costs (OpenSSL init, lazy imports, the exchange watchdog), the vault that read the stale token,
     # and the threads that make the requests all exist before the storm; starting 8 threads is not the storm.
@@ -74,8 +81,9 @@ WORKER = textwrap.dedent(
         client.get(url + "/api/olares-info")  # one bounded exchange, as the request that got the 401
     ts = [threading.Thread(target=run) for _ in range(int(threads))]
     [t.start() for t in ts]
+    start = os.open(barrier, os.O_RDONLY)
     print("ready", flush=True)
-    sys.stdin.readline()
+    fcntl.flock(start, fcntl.LOCK_SH)  # the parent holds it exclusively; its one unlock wakes every worker
     marks["go"] = time.time()
     cpu = time.process_time()
     go.set()
@@ -88,18 +96,58 @@ WORKER = textwrap.dedent(
 )
 
 
-def seed(sim: Simulator, paths: Paths) -> str:
-    access, refresh = sim.issue_tokens(OLARES_ID)
-    ConfigStore(paths).mutate(lambda c: c.upsert(Profile(OLARES_ID)))
-    file_vault(paths).set(TokenRecord(OLARES_ID, access_token=access, refresh_token=refresh))
-    sim.expire_access_tokens()
-    sim.reset_counters()
+def _serve_simulator(conn: Connection) -> None:
+    """The simulator's own process: the bench's driver never holds the GIL its replies need, as no Olares
+    server shares a process with its callers. Answers ``(method, args)`` calls on ``conn`` until None."""
+    with Simulator([SimUser(olares_id, "pw") for olares_id in (*LONE_IDS, OLARES_ID)]) as sim:
+        conn.send(sim.url)
+        while (call := conn.recv()) is not None:
+            method, args = call
+            conn.send(getattr(sim, method)(*args))
+
+
+class RemoteSimulator:
+    """The few ``Simulator`` calls this bench makes, forwarded to the simulator's process."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._proc = context.Process(target=_serve_simulator, args=(child,), daemon=True)
+        self._proc.start()
+        self.url: str = self._conn.recv()
+
+    def _call(self, method: str, *args: object) -> Any:
+        self._conn.send((method, args))
+        return self._conn.recv()
+
+    def issue_tokens(self, olares_id: str) -> tuple[str, str]:
+        access, refresh = self._call("issue_tokens", olares_id)
+        return access, refresh
+
+    def expire_access_tokens(self) -> None:
+        self._call("expire_access_tokens")
+
+    def reset_counters(self) -> None:
+        self._call("reset_counters")
+
+    def hits(self, route: str) -> int:
+        return int(self._call("hits", route))
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._proc.join(10)
+
+
+def seed(sim: RemoteSimulator, paths: Paths, olares_id: str) -> str:
+    """Log ``olares_id`` in; returns its access token (stale once the round expires them all)."""
+    access, refresh = sim.issue_tokens(olares_id)
+    ConfigStore(paths).mutate(lambda c: c.upsert(Profile(olares_id)))
+    file_vault(paths).set(TokenRecord(olares_id, access_token=access, refresh_token=refresh))
     return access
 
 
-def lone_refresh(sim: Simulator, paths: Paths) -> tuple[float, float]:
+def lone_refresh(sim: RemoteSimulator, paths: Paths, olares_id: str, stale: str) -> tuple[float, float]:
     """(wall, of which the fsync'd write of the new token)."""
-    stale = seed(sim, paths)
     vault = file_vault(paths)
     writes: list[float] = []
 
@@ -113,13 +161,30 @@ def lone_refresh(sim: Simulator, paths: Paths) -> tuple[float, float]:
             writes.append(time.perf_counter() - began)
 
     refresher = Refresher(paths, TimedVault(), default_http_factory, time.time)  # type: ignore[arg-type]
+    vault.get(olares_id)  # as a server holds the record it found stale (the storm's workers do the same)
     started = time.perf_counter()
-    refresher.refresh(OLARES_ID, sim.url, stale)
+    refresher.refresh(olares_id, sim.url, stale)
     return time.perf_counter() - started, sum(writes)
 
 
-def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[float, int, int, dict[str, float]]:
-    stale = seed(sim, paths)
+def stale_tokens(sim: RemoteSimulator, paths: Paths) -> dict[str, str]:
+    """One stale token per lone refresh of a round and one for its storm.
+
+    A token goes stale an access-token lifetime after it was written, so when a real storm starts no file
+    it reads is within the vault cache's racy window (a file changed in the last 2 s is compared byte for
+    byte on every read). Seeding right before the clock would make both sides pay that; both wait it out.
+    """
+    stale = {olares_id: seed(sim, paths, olares_id) for olares_id in (*LONE_IDS, OLARES_ID)}
+    sim.expire_access_tokens()
+    time.sleep(RACY_NS / 1e9 + 0.1)  # not a synchronisation: the files' age, as in a real storm
+    return stale
+
+
+def storm(
+    sim: RemoteSimulator, paths: Paths, stale: str, processes: int, threads: int, *, empty: bool = False
+) -> tuple[float, int, int, dict[str, float]]:
+    """One storm; ``empty``: the same processes and threads woken the same way, with no refresh at all."""
+    sim.reset_counters()
     argv = [
         sys.executable,
         "-c",
@@ -130,15 +195,17 @@ def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[f
         OLARES_ID,
         stale,
         str(threads),
+        str(paths.home / "start.barrier"),
+        "empty" if empty else "refresh",
     ]
+    barrier = os.open(paths.home / "start.barrier", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(barrier, fcntl.LOCK_EX)
     procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
     for proc in procs:  # every worker imported and parked at its barrier before the clock starts
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     started = time.time()  # wall clock: compared with the workers' own time.time() stamps
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+    fcntl.flock(barrier, fcntl.LOCK_UN)  # one release: the kernel wakes every worker at once
+    os.close(barrier)
     finals, done, marks = set(), [], []
     lines = [proc.stdout.readline() for proc in procs]  # type: ignore[union-attr]
     for proc in procs:
@@ -150,6 +217,8 @@ def storm(sim: Simulator, paths: Paths, processes: int, threads: int) -> tuple[f
         done.append(float(stamp))
         marks.append(json.loads(stamped))
     wall = max(done) - started
+    if empty:
+        return wall, sim.hits("/api/refresh"), len(finals), {"cpu": sum(m["cpu"] for m in marks)}
     winner = next(m for m in marks if "written" in m)
     phases = {
         "first_go": min(m["go"] for m in marks) - started,  # the parent's writes and the first worker's wake
@@ -171,16 +240,24 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, Simulator([SimUser(OLARES_ID, "pw")]) as sim:
+    sim = RemoteSimulator()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.closing(sim):
         paths = Paths(home=Path(tmp) / "home", keychain_dir=Path(tmp) / "data", platform="linux")
         lone, lone_writes, storms, hits, finals, phases = [], [], [], [], [], []
-        lone_refresh(sim, paths)  # first use of the shared TLS context and the imports, not measured
+        empties: list[float] = []
+        empty_cpu: list[float] = []
+        warm = stale_tokens(sim, paths)
+        lone_refresh(sim, paths, LONE_IDS[0], warm[LONE_IDS[0]])  # first use of the TLS context, not measured
         for _ in range(args.rounds):  # alternate, so drift hits both sides equally
-            for _ in range(LONE_PER_ROUND):  # a lone refresh is short: one sample per round is mostly noise
-                wall, write = lone_refresh(sim, paths)
+            stale = stale_tokens(sim, paths)
+            for olares_id in LONE_IDS:  # a lone refresh is short: one sample per round is mostly noise
+                wall, write = lone_refresh(sim, paths, olares_id, stale[olares_id])
                 lone.append(wall)
                 lone_writes.append(write)
-            wall, hit, final, phase = storm(sim, paths, args.processes, args.threads)
+            wall, _, _, floor = storm(sim, paths, stale[OLARES_ID], args.processes, args.threads, empty=True)
+            empties.append(wall)
+            empty_cpu.append(floor["cpu"])
+            wall, hit, final, phase = storm(sim, paths, stale[OLARES_ID], args.processes, args.threads)
             storms.append(wall)
             hits.append(hit)
             finals.append(final)
@@ -208,6 +285,12 @@ def main() -> int:
     print(f"    write of the new token (fsync)       {ms('write')}")
     print(
         f"    written -> last thread has it        {ms('after')}  (lock release wakes the waiters, re-read, hand-off)"
+    )
+    empty_p50 = statistics.median(empties)
+    print(
+        f"  the same storm with no refresh (every process and thread woken and joined as above): wall "
+        f"{empty_p50 * 1000:.1f} ms, CPU {statistics.median(empty_cpu) * 1000:.1f} ms; storm minus it: "
+        f"{(storm_p50 - empty_p50) * 1000:.1f} ms = {(storm_p50 - empty_p50) / lone_p50:.2f} x the lone refresh"
     )
     print(
         f"  CPU of all workers, go -> done          {ms('cpu')}  (over {os.cpu_count()} cores: a floor under the wall; "
