@@ -114,6 +114,20 @@ class ProfileRow(NamedTuple):
     has_refresh_token: bool
     warning: str | None = None
 
+    def shown(self) -> dict[str, object]:
+        """What our surfaces show of the row (the MCP tool's row model, the CLI's ``-o json``): no version is
+        None, the status its text; ``managed`` is in ``source`` and the warning is listed apart."""
+        return {
+            "name": self.name,
+            "olares_id": self.olares_id,
+            "status": str(self.status),
+            "version": None if self.version == "-" else self.version,
+            "current": self.current,
+            "source": self.source,
+            "expires_in_seconds": self.expires_in_seconds,
+            "has_refresh_token": self.has_refresh_token,
+        }
+
 
 def _warning(profile: Profile, error: VaultError) -> str:
     if not profile.has_olares_id:

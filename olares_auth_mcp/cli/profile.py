@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import Final, TextIO
 
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import ProfileNotFound
@@ -20,17 +20,15 @@ from olares_auth_mcp.cli._text import escape, say, say_block
 __all__ = ["cmd_list", "cmd_remove", "cmd_use", "not_found"]
 
 
+_JSON_KEYS: Final = {
+    "olares_id": "olaresId",
+    "expires_in_seconds": "expiresInSeconds",
+    "has_refresh_token": "hasRefreshToken",
+}
+
+
 def row_json(row: ProfileRow) -> dict[str, object]:
-    return {
-        "name": row.name,
-        "olaresId": row.olares_id,
-        "status": str(row.status),
-        "version": None if row.version == "-" else row.version,
-        "current": row.current,
-        "source": row.source,
-        "expiresInSeconds": row.expires_in_seconds,
-        "hasRefreshToken": row.has_refresh_token,
-    }
+    return {_JSON_KEYS.get(key, key): value for key, value in row.shown().items()}
 
 
 def cmd_list(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -21,7 +21,7 @@ from olares_auth_mcp.auth.catalogue import classify
 from olares_auth_mcp.auth.commands import import_command, installed_cli
 from olares_auth_mcp.auth.config import Profile
 from olares_auth_mcp.auth.errors import ManagedProfile, ProfileNotFound
-from olares_auth_mcp.auth.profiles import ProfileRow, RemoveResult, profile_rows, remove_profile, use_profile
+from olares_auth_mcp.auth.profiles import RemoveResult, profile_rows, remove_profile, use_profile
 from olares_auth_mcp.auth.readiness import ProfileListing, Readiness, gate, listing
 from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.login.confirm import Question
@@ -49,27 +49,13 @@ NETWORK_CONCURRENCY = 8
 default thread pool (local tools, the SDK's sync tools) always has room."""
 
 
-def _row_fields(row: ProfileRow) -> dict[str, object]:
-    """A ``ProfileRowModel``'s fields (a listing validates all its rows in one call)."""
-    return {
-        "name": row.name,
-        "olares_id": row.olares_id,
-        "status": str(row.status),
-        "version": None if row.version == "-" else row.version,
-        "current": row.current,
-        "source": row.source,
-        "expires_in_seconds": row.expires_in_seconds,
-        "has_refresh_token": row.has_refresh_token,
-    }
-
-
 _ROWS: Final = TypeAdapter(list[ProfileRowModel])
 
 
 def rows_json(deps: Deps) -> list[dict[str, object]]:
     """The profile rows as JSON (the ``olares://profiles`` resource)."""
     config = deps.account.store.load()
-    rows = [_row_fields(row) for row in profile_rows(config, deps.vault, now=deps.clock())]
+    rows = [row.shown() for row in profile_rows(config, deps.vault, now=deps.clock())]
     dumped: list[dict[str, object]] = _ROWS.dump_python(_ROWS.validate_python(rows), mode="json")
     return dumped
 
@@ -77,7 +63,7 @@ def rows_json(deps: Deps) -> list[dict[str, object]]:
 def _listing_model(found: ProfileListing) -> ProfileListResult:
     return ProfileListResult.model_validate(
         {
-            "profiles": [_row_fields(row) for row in found.rows],
+            "profiles": [row.shown() for row in found.rows],
             "current": found.current,
             "table": render_table(found.rows),
             "token_backend": found.token_backend,
