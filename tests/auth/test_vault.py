@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from olares_auth_mcp.auth.errors import TokenDecodeError, VaultError, VaultLocked
+from olares_auth_mcp.auth.errors import TokenDecodeError, TokenNotFound, VaultError, VaultLocked
 from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.tokens import TokenRecord
 from olares_auth_mcp.auth.vault import (
@@ -294,3 +294,47 @@ def test_record_without_olares_id_still_reads_as_the_asked_id(vault: BlobVault, 
     (paths.keychain_dir / "master.key").write_bytes(key)
     (paths.keychain_dir / "alice_olares.com.enc").write_bytes(_olares_cli_blob(key, b'{"accessToken":"at"}'))
     assert vault.get("alice@olares.com").access_token == "at"
+
+
+def _break_key_by_length(paths: Paths) -> None:
+    (paths.keychain_dir / "master.key").write_bytes(b"short")
+
+
+def _break_key_by_removal(paths: Paths) -> None:
+    (paths.keychain_dir / "master.key").unlink()
+
+
+def _break_key_as_a_directory(paths: Paths) -> None:  # open() fails with an OSError, even for root
+    (paths.keychain_dir / "master.key").unlink()
+    (paths.keychain_dir / "master.key").mkdir()
+
+
+def _tamper_bobs_blob(paths: Paths) -> None:
+    enc = paths.keychain_dir / "bob_olares.com.enc"
+    enc.write_bytes(enc.read_bytes()[:-1] + b"\x00")
+
+
+@pytest.mark.parametrize(
+    "damage", [_break_key_by_length, _break_key_by_removal, _break_key_as_a_directory, _tamper_bobs_blob]
+)
+def test_get_many_gives_each_id_gets_own_error_and_never_fails_as_a_whole(
+    vault: BlobVault, paths: Paths, damage: Callable[[Paths], None]
+) -> None:
+    """A listing reads every record in one pass: whatever breaks, each row is what ``get`` says of it."""
+    vault.set(RECORD)
+    vault.set(TokenRecord("bob@olares.com", access_token="at-b", refresh_token="rt-b"))
+    ids = [RECORD.olares_id, "bob@olares.com", "carol@olares.com"]
+    assert vault.get_many(ids)[:2] == [RECORD, TokenRecord("bob@olares.com", access_token="at-b", refresh_token="rt-b")]
+    damage(paths)
+    expected: list[object] = []
+    for olares_id in ids:
+        try:
+            expected.append(vault.get(olares_id))
+        except TokenNotFound:
+            expected.append(None)
+        except VaultError as err:
+            expected.append(str(err))
+    found = vault.get_many(ids)
+    assert [str(f) if isinstance(f, VaultError) else f for f in found] == expected
+    assert found[2] is None  # carol has no token file: no key is needed to say so
+    assert any(isinstance(f, VaultError) for f in found)

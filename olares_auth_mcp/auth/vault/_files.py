@@ -347,7 +347,7 @@ class EncryptedFileStore:
     def get_blobs(self, accounts: Sequence[str]) -> list[bytes | VaultError | OSError | None]:
         """``get_blob`` for each account in order (its blob, None, or the error it would raise), with the key
         loaded at most once: a listing costs one ``stat`` per token file when nothing changed."""
-        key: bytes | VaultError | None = None
+        key: bytes | VaultError | OSError | None = None
         out: list[bytes | VaultError | OSError | None] = []
         blobs = self._cache.get_all([self._file_for(account) for account in accounts], bytes)
         for account, blob in zip(accounts, blobs, strict=True):
@@ -356,12 +356,12 @@ class EncryptedFileStore:
                     self._plain.pop(account, None)
                 out.append(blob)
                 continue
-            if key is None:
+            if key is None:  # loaded once, and only once a token file exists (as get_blob does)
                 try:
                     key = self.keys.load() or VaultError("keychain not initialized")
-                except VaultError as err:
+                except (VaultError, OSError) as err:  # every row with a token file gets get_blob's error
                     key = err
-            if isinstance(key, VaultError):
+            if isinstance(key, (VaultError, OSError)):
                 out.append(key)
                 continue
             known = self._plain.get(account)
