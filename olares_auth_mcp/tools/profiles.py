@@ -7,13 +7,13 @@ human where a tool needs a yes.
 
 # No `from __future__ import annotations` here: the SDK reads tool signatures (Context) at registration.
 
-from typing import Annotated, Final
+from typing import Annotated
 
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import InputRequiredResult
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from olares_auth_mcp.auth.account import Account, LoginOutcome, WhoamiResult
 from olares_auth_mcp.auth.boundary import DEFAULT_IMPORT_ENV, AgentImport, prepare_agent_import, run_agent_import
@@ -49,15 +49,11 @@ NETWORK_CONCURRENCY = 8
 default thread pool (local tools, the SDK's sync tools) always has room."""
 
 
-_ROWS: Final = TypeAdapter(list[ProfileRowModel])
-
-
 def rows_json(deps: Deps) -> list[dict[str, object]]:
     """The profile rows as JSON (the ``olares://profiles`` resource)."""
     config = deps.account.store.load()
-    rows = [row.shown() for row in profile_rows(config, deps.vault, now=deps.clock())]
-    dumped: list[dict[str, object]] = _ROWS.dump_python(_ROWS.validate_python(rows), mode="json")
-    return dumped
+    rows = profile_rows(config, deps.vault, now=deps.clock())
+    return [ProfileRowModel.model_validate(row.shown()).model_dump(mode="json") for row in rows]
 
 
 def _listing_model(found: ProfileListing) -> ProfileListResult:
