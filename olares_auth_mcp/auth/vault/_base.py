@@ -88,32 +88,28 @@ class BlobVault:
         return self.store.backend
 
     def get(self, olares_id: str) -> TokenRecord:
-        if olares_id == "":  # olares-cli's Get refuses it too: a profile without an Olares ID has no token file
-            raise VaultError("olaresID is required")
-        try:
-            blob = self.store.get_blob(olares_id)
-        except VaultError as err:
-            raise _wrap("Get", olares_id, err) from err
-        except OSError as err:
-            raise _wrap("Get", olares_id, err) from err
-        if blob is None or blob == b"":
-            # olares-cli reads a record that decrypts to an empty string as no record: "never", not "unknown"
-            self._records.pop(olares_id, None)
+        (found,) = self.get_many([olares_id])
+        if found is None:
             raise TokenNotFound
-        return self._decode(olares_id, blob)
+        if isinstance(found, VaultError):
+            raise found
+        return found
 
     def get_many(self, olares_ids: Sequence[str]) -> list[TokenRecord | VaultError | None]:
         found: list[TokenRecord | VaultError | None] = []
         wanted = [olares_id for olares_id in olares_ids if olares_id != ""]
         blobs = iter(self.store.get_blobs(wanted))
         for olares_id in olares_ids:
-            if olares_id == "":
+            if olares_id == "":  # olares-cli's Get refuses it too: a profile without an Olares ID has no token file
                 found.append(VaultError("olaresID is required"))
                 continue
             blob = next(blobs)
             if isinstance(blob, (VaultError, OSError)):
-                found.append(_wrap("Get", olares_id, blob))
+                wrapped = _wrap("Get", olares_id, blob)
+                wrapped.__cause__ = blob  # as ``raise ... from`` sets it: the cause stays inspectable
+                found.append(wrapped)
             elif blob is None or blob == b"":
+                # olares-cli reads a record that decrypts to an empty string as no record: "never", not "unknown"
                 self._records.pop(olares_id, None)
                 found.append(None)
             else:

@@ -182,12 +182,11 @@ class FileCache(Generic[T]):
     def get_all(self, files: Sequence[str], decode: Callable[[bytes], T]) -> list[T | OSError | None]:
         """``get`` for each file in order (its value, None, or the ``OSError`` reading it raised), in one pass:
         a file that did not change since it was cached costs one ``stat``. ``decode``'s errors propagate."""
-        seen = _STATS.get()
         entries = self._entries
         out: list[T | OSError | None] = []
         for path in files:
             try:
-                st = os.stat(path) if seen is None else seen.get(path) or seen.setdefault(path, os.stat(path))
+                st = _stat(path)
             except FileNotFoundError:
                 entries.pop(path, None)
                 out.append(None)
@@ -335,18 +334,14 @@ class EncryptedFileStore:
         return file
 
     def get_blob(self, account: str) -> bytes | None:
-        blob = self._cache.get(self._file_for(account), bytes)
-        if blob is None:
-            self._plain.pop(account, None)
-            return None
-        key = self.keys.load()
-        if key is None:
-            raise VaultError("keychain not initialized")
-        return self._decrypt(account, blob, key)
+        (found,) = self.get_blobs([account])
+        if isinstance(found, (VaultError, OSError)):
+            raise found
+        return found
 
     def get_blobs(self, accounts: Sequence[str]) -> list[bytes | VaultError | OSError | None]:
-        """``get_blob`` for each account in order (its blob, None, or the error it would raise), with the key
-        loaded at most once: a listing costs one ``stat`` per token file when nothing changed."""
+        """For each account in order: its decrypted blob, None when absent, or the error reading it (``get_blob``
+        raises it). The key is loaded at most once: a listing costs one ``stat`` per token file that did not change."""
         key: bytes | VaultError | OSError | None = None
         out: list[bytes | VaultError | OSError | None] = []
         blobs = self._cache.get_all([self._file_for(account) for account in accounts], bytes)
@@ -363,10 +358,6 @@ class EncryptedFileStore:
                     key = err
             if isinstance(key, (VaultError, OSError)):
                 out.append(key)
-                continue
-            known = self._plain.get(account)
-            if known is not None and known[0] is blob and known[1] is key:  # the cached bytes themselves
-                out.append(known[2])
                 continue
             try:
                 out.append(self._decrypt(account, blob, key))
@@ -429,10 +420,9 @@ class EncryptedFileStore:
         found = []
         me = os.geteuid()
         prefix = os.path.join(directory, "")
-        seen = _STATS.get() or {}
         for name in names:
             try:
-                st = seen.get(prefix + name) or os.stat(prefix + name)  # follows a symlink, as every reader does
+                st = _stat(prefix + name)  # follows a symlink, as every reader does
             except OSError:
                 continue
             if st.st_uid != me:
