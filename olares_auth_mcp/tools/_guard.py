@@ -10,6 +10,7 @@ as the client sent them, redacted the same way.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -176,6 +177,26 @@ class Guard:
             line.outcome = "ok"
             return self.redact_model(result, line.secrets())
 
+    def run_data(
+        self, tool: str, arguments: dict[str, Any], call: Callable[[], dict[str, Any]], *, profile: str | None = None
+    ) -> CallToolResult:
+        """``run`` for a result the tool builds as JSON data (a listing of every profile), not as a model.
+
+        One compact dump of the data is both the redaction check and the text content, and the data is the
+        structured content; the SDK validates it against the tool's output model on the way out. For a large
+        result this skips building a model only to dump it twice, and the compact text spares the model
+        reading it a few tokens per field.
+        """
+        with self._boundary(tool, arguments, profile) as line:
+            data = call()
+            line.outcome = "ok"
+            known = line.secrets()
+            text = _compact_json(data)
+            if not self.redactor.clean_json(text, known):
+                data = self.redactor.value(data, known)
+                text = _compact_json(data)
+            return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
     def redact_model(self, result: M, known: list[str] | None = None) -> M:
         known = self.redactor.known() if known is None else known
         if self.redactor.clean_json(result.model_dump_json(), known):  # one linear scan, the usual case
@@ -183,6 +204,10 @@ class Guard:
         dumped = result.model_dump(mode="json")
         cleaned = self.redactor.value(dumped, known)
         return result if cleaned == dumped else type(result).model_validate(cleaned)
+
+
+def _compact_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 FREE_TEXT_ARGUMENTS: dict[str, frozenset[str]] = {"explain_auth_error": frozenset({"error_text"})}

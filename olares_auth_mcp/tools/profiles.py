@@ -2,7 +2,8 @@
 
 Each tool is its signature, one call into ``auth`` and the shaping of a pydantic result;
 ``Guard.run`` does the rest (error mapping, redaction, audit), and ``Confirmations`` asks the
-human where a tool needs a yes.
+human where a tool needs a yes. The listing, the one large result, is shaped as the JSON of its
+model instead (``Guard.run_data``), which the SDK validates against that model.
 """
 
 # No `from __future__ import annotations` here: the SDK reads tool signatures (Context) at registration.
@@ -12,7 +13,7 @@ from typing import Annotated
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.types import InputRequiredResult
+from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
 from olares_auth_mcp.auth.account import Account, LoginOutcome, WhoamiResult
@@ -56,17 +57,16 @@ def rows_json(deps: Deps) -> list[dict[str, object]]:
     return [ProfileRowModel.model_validate(row.shown()).model_dump(mode="json") for row in rows]
 
 
-def _listing_model(found: ProfileListing) -> ProfileListResult:
-    return ProfileListResult.model_validate(
-        {
-            "profiles": [row.shown() for row in found.rows],
-            "current": found.current,
-            "table": render_table(found.rows),
-            "token_backend": found.token_backend,
-            "warnings": found.warnings,
-            "hints": found.hints,
-        }
-    )
+def _listing_data(found: ProfileListing) -> dict[str, object]:
+    """The listing as ``ProfileListResult``'s JSON, built directly: the SDK validates it against that model."""
+    return {
+        "profiles": [row.shown() for row in found.rows],
+        "current": found.current,
+        "table": render_table(found.rows),
+        "token_backend": found.token_backend,
+        "warnings": found.warnings,
+        "hints": found.hints,
+    }
 
 
 def _readiness_model(readiness: Readiness) -> ReadinessResult:
@@ -225,17 +225,17 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         refresh_version: Annotated[
             bool, Field(description="Re-fetch the current profile's Olares version first (writes a cache)")
         ] = False,
-    ) -> ProfileListResult:
+    ) -> Annotated[CallToolResult, ProfileListResult]:
         """List Olares profiles with their token status, like `olares-cli profile list`. Never returns a token.
 
         refresh_version=true re-fetches the current profile's Olares version first (writes a cache).
         """
 
-        def call() -> ProfileListResult:
-            return _listing_model(listing(account, refresh_version=refresh_version))
+        def call() -> dict[str, object]:
+            return _listing_data(listing(account, refresh_version=refresh_version))
 
-        def gated() -> ProfileListResult:
-            return guard.run("profile_list", {"refresh_version": refresh_version}, call)
+        def gated() -> CallToolResult:
+            return guard.run_data("profile_list", {"refresh_version": refresh_version}, call)
 
         return await anyio.to_thread.run_sync(gated, limiter=network() if refresh_version else None)
 

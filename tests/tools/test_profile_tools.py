@@ -19,6 +19,7 @@ from olares_auth_mcp.auth.paths import Paths
 from olares_auth_mcp.auth.vault import BlobVault
 from olares_auth_mcp.sim import Simulator
 from olares_auth_mcp.tools.deps import Deps
+from olares_auth_mcp.tools.models import ProfileListResult
 from tests.conftest import ALICE
 from tests.tools.conftest import CANARY_ACCESS, CANARY_REFRESH, STATUSES, Action, Human, block_text, seed_every_status
 
@@ -94,6 +95,23 @@ async def test_profile_list_rows_table_and_no_token(
     assert any(w.startswith("warning: skipping stored token for broken@olares.com") for w in data["warnings"])
     text = json.dumps(data) + block_text(result.content[0])
     assert CANARY_ACCESS not in text and CANARY_REFRESH not in text
+
+
+async def test_profile_list_text_is_the_compact_json_of_its_structured_content(
+    connect: Callable[..., Client], paths: Paths, vault: BlobVault
+) -> None:
+    """The listing is built as JSON data, not as a model: it must still be exactly what its schema says."""
+    seed_every_status(paths, vault)
+    async with connect() as client:
+        tool = next(t for t in (await client.list_tools()).tools if t.name == "profile_list")
+        result = await call(client, "profile_list")
+    data = result.structured_content
+    assert data is not None and not result.is_error
+    assert ProfileListResult.model_validate(data).model_dump(mode="json") == data
+    assert tool.output_schema is not None and tool.output_schema["title"] == "ProfileListResult"
+    assert set(tool.output_schema["properties"]) == set(ProfileListResult.model_fields)
+    text = block_text(result.content[0])
+    assert json.loads(text) == data and "\n " not in text, "one compact dump, no indentation"
 
 
 @pytest.mark.parametrize(
