@@ -181,9 +181,17 @@ def stale_tokens(sim: RemoteSimulator, paths: Paths) -> dict[str, str]:
 
 
 def storm(
-    sim: RemoteSimulator, paths: Paths, stale: str, processes: int, threads: int, *, empty: bool = False
+    sim: RemoteSimulator,
+    paths: Paths,
+    stale: str,
+    processes: int,
+    threads: int,
+    *,
+    empty: bool = False,
+    against: Path | None = None,
 ) -> tuple[float, int, int, dict[str, float]]:
-    """One storm; ``empty``: the same processes and threads woken the same way, with no refresh at all."""
+    """One storm; ``empty``: the same processes and threads woken the same way, with no refresh at all.
+    ``against``: the workers import the package from that checkout instead."""
     sim.reset_counters()
     argv = [
         sys.executable,
@@ -200,7 +208,11 @@ def storm(
     ]
     barrier = os.open(paths.home / "start.barrier", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(barrier, fcntl.LOCK_EX)
-    procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    env = None if against is None else {**os.environ, "PYTHONPATH": str(against)}
+    procs = [
+        subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=against)
+        for _ in range(processes)
+    ]
     for proc in procs:  # every worker imported and parked at its barrier before the clock starts
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     started = time.time()  # wall clock: compared with the workers' own time.time() stamps
@@ -234,46 +246,73 @@ def storm(
     return wall, sim.hits("/api/refresh"), len(finals), phases
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--processes", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+class Runs:
+    """Every figure of one run of the bench (each list: one entry per round, or per lone refresh)."""
+
+    def __init__(self) -> None:
+        self.lone: list[float] = []
+        self.lone_writes: list[float] = []
+        self.storms: list[float] = []
+        self.hits: list[int] = []
+        self.finals: list[int] = []
+        self.phases: list[dict[str, float]] = []
+        self.empties: list[float] = []
+        self.empty_cpu: list[float] = []
+        self.theirs: list[float] = []
+
+
+def run(args: argparse.Namespace) -> Runs:
     sim = RemoteSimulator()
+    runs = Runs()
     with tempfile.TemporaryDirectory() as tmp, contextlib.closing(sim):
         paths = Paths(home=Path(tmp) / "home", keychain_dir=Path(tmp) / "data", platform="linux")
-        lone, lone_writes, storms, hits, finals, phases = [], [], [], [], [], []
-        empties: list[float] = []
-        empty_cpu: list[float] = []
         warm = stale_tokens(sim, paths)
         lone_refresh(sim, paths, LONE_IDS[0], warm[LONE_IDS[0]])  # first use of the TLS context, not measured
         for _ in range(args.rounds):  # alternate, so drift hits both sides equally
             stale = stale_tokens(sim, paths)
             for olares_id in LONE_IDS:  # a lone refresh is short: one sample per round is mostly noise
                 wall, write = lone_refresh(sim, paths, olares_id, stale[olares_id])
-                lone.append(wall)
-                lone_writes.append(write)
+                runs.lone.append(wall)
+                runs.lone_writes.append(write)
             wall, _, _, floor = storm(sim, paths, stale[OLARES_ID], args.processes, args.threads, empty=True)
-            empties.append(wall)
-            empty_cpu.append(floor["cpu"])
+            runs.empties.append(wall)
+            runs.empty_cpu.append(floor["cpu"])
             wall, hit, final, phase = storm(sim, paths, stale[OLARES_ID], args.processes, args.threads)
-            storms.append(wall)
-            hits.append(hit)
-            finals.append(final)
-            phases.append(phase)
-    lone_p50, storm_p50 = statistics.median(lone), statistics.median(storms)
+            runs.storms.append(wall)
+            runs.hits.append(hit)
+            runs.finals.append(final)
+            runs.phases.append(phase)
+            if args.against is not None:  # a new stale token: the other checkout's workers storm on it
+                stale = stale_tokens(sim, paths)
+                wall, hit, final, _ = storm(
+                    sim, paths, stale[OLARES_ID], args.processes, args.threads, against=args.against
+                )
+                runs.theirs.append(wall)
+                runs.hits.append(hit)
+                runs.finals.append(final)
+    return runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--processes", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout whose workers storm too, in every round")
+    args = parser.parse_args()
+    runs = run(args)
+    lone_p50, storm_p50 = statistics.median(runs.lone), statistics.median(runs.storms)
     ratio = storm_p50 / lone_p50
 
     def ms(name: str) -> str:
-        return f"{statistics.median(p[name] for p in phases) * 1000:6.1f} ms"
+        return f"{statistics.median(p[name] for p in runs.phases) * 1000:6.1f} ms"
 
     print(f"refresh storm: {args.processes} processes x {args.threads} threads, {args.rounds} rounds")
-    print(f"  /api/refresh calls per storm : {hits}  (must be all 1)")
-    print(f"  distinct final tokens        : {finals}  (must be all 1)")
+    print(f"  /api/refresh calls per storm : {runs.hits}  (must be all 1)")
+    print(f"  distinct final tokens        : {runs.finals}  (must be all 1)")
     print(
         f"  lone refresh p50             : {lone_p50 * 1000:.1f} ms  (of which the token write: "
-        f"{statistics.median(lone_writes) * 1000:.1f} ms)"
+        f"{statistics.median(runs.lone_writes) * 1000:.1f} ms)"
     )
     print(f"  storm wall p50               : {storm_p50 * 1000:.1f} ms  (from the parent's first 'go' write)")
     print(f"  ratio storm / lone           : {ratio:.2f}  (target <= 4)")
@@ -286,17 +325,24 @@ def main() -> int:
     print(
         f"    written -> last thread has it        {ms('after')}  (lock release wakes the waiters, re-read, hand-off)"
     )
-    empty_p50 = statistics.median(empties)
+    empty_p50 = statistics.median(runs.empties)
     print(
         f"  the same storm with no refresh (every process and thread woken and joined as above): wall "
-        f"{empty_p50 * 1000:.1f} ms, CPU {statistics.median(empty_cpu) * 1000:.1f} ms; storm minus it: "
+        f"{empty_p50 * 1000:.1f} ms, CPU {statistics.median(runs.empty_cpu) * 1000:.1f} ms; storm minus it: "
         f"{(storm_p50 - empty_p50) * 1000:.1f} ms = {(storm_p50 - empty_p50) / lone_p50:.2f} x the lone refresh"
     )
     print(
         f"  CPU of all workers, go -> done          {ms('cpu')}  (over {os.cpu_count()} cores: a floor under the wall; "
         f"per waiting process {ms('cpu_waiter').strip()}, the refresher {ms('cpu_refresher').strip()})"
     )
-    return 0 if set(hits) == {1} and set(finals) == {1} and ratio <= 4 else 1
+    if runs.theirs:
+        per_round = " ".join(f"{o / t:.2f}" for o, t in zip(runs.storms, runs.theirs, strict=True))
+        print(
+            f"  against {args.against}: storm wall p50 {statistics.median(runs.theirs) * 1000:.1f} ms, "
+            f"{statistics.median(runs.theirs) / lone_p50:.2f} x this run's lone refresh; ours / theirs by round: "
+            f"{per_round}"
+        )
+    return 0 if set(runs.hits) == {1} and set(runs.finals) == {1} and ratio <= 4 else 1
 
 
 if __name__ == "__main__":

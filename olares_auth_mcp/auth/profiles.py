@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final, NamedTuple
 
@@ -60,6 +61,7 @@ def cacheable_version(version: str) -> bool:
 __all__ = [
     "KNOWN_ROLES",
     "MAX_VERSION_LENGTH",
+    "Found",
     "PersistResult",
     "ProfileFlags",
     "ProfileRow",
@@ -75,6 +77,7 @@ __all__ = [
     "profile_row",
     "profile_rows",
     "remove_profile",
+    "rows_from",
     "use_profile",
 ]
 
@@ -99,8 +102,9 @@ class ProfileRow(NamedTuple):
     """One line of ``profile list``, plus what only we report (expiry, refresh token present).
 
     ``warning`` explains an ``unknown`` row for our own surfaces (``profile status``, the MCP tools);
-    ``profile list`` does not print it, as olares-cli's does not. (A named tuple: a listing builds one per
-    profile on every call.)
+    ``profile list`` does not print it, as olares-cli's does not. ``expires_at`` is the access token's
+    ``exp`` (Unix seconds), so a row does not age: ``expires_in(now)`` is what is shown. (A named tuple:
+    a listing builds one per profile.)
     """
 
     name: str
@@ -110,13 +114,17 @@ class ProfileRow(NamedTuple):
     current: bool
     source: str
     managed: bool
-    expires_in_seconds: int | None
+    expires_at: int | None
     has_refresh_token: bool
     warning: str | None = None
 
-    def shown(self) -> dict[str, object]:
-        """What our surfaces show of the row (the MCP tool's row model, the CLI's ``-o json``): no version is
-        None, the status its text; ``managed`` is in ``source`` and the warning is listed apart."""
+    def expires_in(self, now: float) -> int | None:
+        """Seconds from ``now`` to the access token's expiry (negative: expired), or None without one."""
+        return None if self.expires_at is None else int(self.expires_at - now)
+
+    def shown(self, now: float) -> dict[str, object]:
+        """What our surfaces show of the row at ``now`` (the MCP tool's row model, the CLI's ``-o json``): no
+        version is None, the status its text; ``managed`` is in ``source`` and the warning is listed apart."""
         return {
             "name": self.name,
             "olares_id": self.olares_id,
@@ -124,7 +132,7 @@ class ProfileRow(NamedTuple):
             "version": None if self.version == "-" else self.version,
             "current": self.current,
             "source": self.source,
-            "expires_in_seconds": self.expires_in_seconds,
+            "expires_in_seconds": self.expires_in(now),
             "has_refresh_token": self.has_refresh_token,
         }
 
@@ -148,7 +156,11 @@ def _shown_version(version: str) -> str:
     return version if cacheable_version(version) else "-"
 
 
-def _row(profile: Profile, current: Profile | None, found: TokenRecord | VaultError | None, now: float) -> ProfileRow:
+Found = TokenRecord | VaultError | None
+"""The vault's answer for one profile (``TokenVault.get_many``): its record, the error reading it, or none."""
+
+
+def _row(profile: Profile, current: Profile | None, found: Found, now: float) -> ProfileRow:
     if isinstance(found, VaultError):
         record, error = None, found
     else:
@@ -162,7 +174,7 @@ def _row(profile: Profile, current: Profile | None, found: TokenRecord | VaultEr
         _is_current(profile, current),
         profile.source,
         profile.managed,
-        None if exp is None else int(exp - now),
+        exp,
         record is not None and record.refresh_token != "",
         None if error is None else _warning(profile, error),
     )
@@ -179,8 +191,12 @@ def profile_rows(config: Config, vault: TokenVault, *, now: float) -> list[Profi
 
     One ``get_many``: the key is loaded once, and a token file that did not change is only ``stat``-ed.
     """
+    return rows_from(config, vault.get_many([profile.olares_id for profile in config.profiles]), now=now)
+
+
+def rows_from(config: Config, found: Sequence[Found], *, now: float) -> list[ProfileRow]:
+    """``profile_rows`` from the vault's answers (``found``, one per profile of ``config``, in order)."""
     current = config.current()
-    found = vault.get_many([profile.olares_id for profile in config.profiles])
     return [_row(profile, current, record, now) for profile, record in zip(config.profiles, found, strict=True)]
 
 

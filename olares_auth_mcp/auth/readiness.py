@@ -10,8 +10,9 @@ the server's word.
 
 from __future__ import annotations
 
+import bisect
 import shlex
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -26,10 +27,12 @@ from olares_auth_mcp.auth.errors import (
     PermissionDenied,
     ServerError,
     TokenInvalidated,
+    VaultError,
 )
 from olares_auth_mcp.auth.olares_id import OlaresID
-from olares_auth_mcp.auth.profiles import ProfileRow, profile_row, profile_rows
-from olares_auth_mcp.auth.status import Status
+from olares_auth_mcp.auth.profiles import Found, ProfileRow, profile_row, rows_from
+from olares_auth_mcp.auth.status import Status, status_changes_at
+from olares_auth_mcp.auth.table import render_table
 from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
 from olares_auth_mcp.auth.vault._files import stat_once
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NO_OLARES_ID",
+    "ListingCache",
     "NextAction",
     "ProfileListing",
     "Readiness",
@@ -190,7 +194,7 @@ NO_OLARES_ID = (
 )
 
 
-def _for_row(row: ProfileRow, cli: str) -> Readiness:
+def _for_row(row: ProfileRow, cli: str, now: float) -> Readiness:
     if row.olares_id == "":  # listed as unknown, like olares-cli; the fix is a login, not a retry
         return Readiness(
             "stop",
@@ -213,7 +217,7 @@ def _for_row(row: ProfileRow, cli: str) -> Readiness:
         next_action=action,
         profile=row.name,
         olares_id=row.olares_id,
-        expires_in_seconds=row.expires_in_seconds,
+        expires_in_seconds=row.expires_in(now),
     )
 
 
@@ -242,7 +246,7 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float,
                 reason="No Olares profile is configured (or the current pointer names a missing profile).",
                 next_action=_login(None, cli),
             )
-    return _for_row(profile_row(config, profile, vault, now=now), cli)
+    return _for_row(profile_row(config, profile, vault, now=now), cli, now)
 
 
 def _agent_id(raw: str) -> bool:
@@ -321,20 +325,69 @@ def gate(account: Account, *, target: str | None = None, live: bool = False) -> 
 
 @dataclass(frozen=True)
 class ProfileListing:
-    """``profile list``'s answer: the rows, the current profile's name, and what the listing warns about."""
+    """``profile list``'s answer: the rows and their table, the current profile's name, what the listing warns
+    about, and ``now``, the instant it describes (``ProfileRow.shown(now)``)."""
 
     rows: list[ProfileRow]
+    table: str
     current: str | None
     token_backend: str
     warnings: list[str]
     hints: list[str]
+    now: float
 
 
-def listing(account: Account, *, refresh_version: bool = False) -> ProfileListing:
+@dataclass(frozen=True)
+class _Made:
+    config: Config
+    found: Sequence[Found]
+    rows: list[ProfileRow]
+    table: str
+    now: float
+    turns: list[int]  # sorted: the instants at which a row's status changes with the clock alone
+
+
+class ListingCache:
+    """The last listing's rows and table, kept for the next while nothing they were made of changed.
+
+    Rows are made of the config snapshot (one object per parse of config.json, never mutated; an equal one
+    while the file is too recent to be kept by identity), the vault's answer for each profile (the same
+    record object while its token file is unchanged: every layer below reads a file again when its identity
+    moves, ctime included) and the clock. So for an equal config and the identical answers, the rows and
+    their table are the last listing's, unless the clock has passed a token's expiry since (in either
+    direction): then they are made again. Rows hold the absolute expiry, so seconds
+    to expiry are always counted from the listing's own ``now``. One cache per server; it holds one listing.
+    """
+
+    def __init__(self) -> None:
+        self._last: _Made | None = None
+
+    def rows_and_table(self, config: Config, found: Sequence[Found], now: float) -> tuple[list[ProfileRow], str]:
+        last = self._last  # one read: another thread may replace it meanwhile, never change it
+        if last is not None and (last.config is config or last.config == config) and _same(last.found, found):
+            low, high = sorted((last.now, now))
+            if bisect.bisect_right(last.turns, high) == bisect.bisect_right(last.turns, low):  # none in (low, high]
+                return last.rows, last.table
+        rows = rows_from(config, found, now=now)
+        turns = sorted(t for row in rows if (t := status_changes_at(row.status, row.expires_at)) is not None)
+        made = _Made(config, found, rows, render_table(rows), now, turns)
+        self._last = made
+        return made.rows, made.table
+
+
+def _same(kept: Sequence[Found], found: Sequence[Found]) -> bool:
+    """The same answers: the same record objects (or both none); an error is never the same (made anew)."""
+    return len(kept) == len(found) and all(
+        a is b and not isinstance(a, VaultError) for a, b in zip(kept, found, strict=True)
+    )
+
+
+def listing(account: Account, *, refresh_version: bool = False, cache: ListingCache | None = None) -> ProfileListing:
     """Every profile with its status, and the environment hints for all of them (one scan, each hint once).
 
     ``refresh_version`` re-fetches the current profile's Olares version first (a network call that writes the
-    cache); its failure is a warning, never an error.
+    cache); its failure is a warning, never an error. ``cache`` reuses the last listing's rows and table when
+    nothing they were made of changed (``ListingCache``); the vault is read and the hints made either way.
     """
     warnings = []
     if refresh_version:
@@ -343,10 +396,18 @@ def listing(account: Account, *, refresh_version: bool = False) -> ProfileListin
         except AuthError as err:
             warnings.append(f"warning: could not refresh backend version for the current profile: {err}")
     config = account.store.snapshot()
+    now = account.clock()
     with stat_once():  # each token file stat-ed once for its row and its permissions, the key file once
-        rows = profile_rows(config, account.vault, now=account.clock())
+        found = account.vault.get_many([profile.olares_id for profile in config.profiles])
+        if cache is None:
+            rows = rows_from(config, found, now=now)
+            table = render_table(rows)
+        else:
+            rows, table = cache.rows_and_table(config, found, now)
         warnings.extend(row.warning for row in rows if row.warning)
         legacy = account.paths.legacy_tokens_file.exists()
         hints = sorted(environment_hints({str(row.status) for row in rows}, account.vault, legacy))
     current = config.current()
-    return ProfileListing(rows, current.display_name if current else None, account.vault.backend, warnings, hints)
+    return ProfileListing(
+        rows, table, current.display_name if current else None, account.vault.backend, warnings, hints, now
+    )

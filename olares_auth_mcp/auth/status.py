@@ -11,7 +11,7 @@ from olares_auth_mcp.auth.errors import JWTError, NoExpClaim
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.tokens import TokenRecord
 
-__all__ = ["Status", "status_and_expiry", "token_status"]
+__all__ = ["Status", "status_and_expiry", "status_changes_at", "token_status"]
 
 
 class Status(StrEnum):
@@ -50,3 +50,9 @@ def status_and_expiry(
     if exp is None:
         return (Status.LOGGED_IN if isinstance(error, NoExpClaim) else Status.UNPARSEABLE), None
     return (Status.EXPIRED if now >= exp else Status.LOGGED_IN), exp
+
+
+def status_changes_at(status: Status, exp: int | None) -> int | None:
+    """When ``status_and_expiry``'s answer for the same record changes with the clock alone: at ``exp``, the
+    expiry of a logged-in or expired token that has one (logged-in before, expired from then on); else never."""
+    return exp if status in (Status.LOGGED_IN, Status.EXPIRED) else None

@@ -27,8 +27,8 @@ _JSON_KEYS: Final = {
 }
 
 
-def row_json(row: ProfileRow) -> dict[str, object]:
-    return {_JSON_KEYS.get(key, key): value for key, value in row.shown().items()}
+def row_json(row: ProfileRow, now: float) -> dict[str, object]:
+    return {_JSON_KEYS.get(key, key): value for key, value in row.shown(now).items()}
 
 
 def cmd_list(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -45,9 +45,10 @@ def cmd_list(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err: T
         if warning:
             say(warning, err)
     config = runtime.store.load()
-    rows = profile_rows(config, runtime.vault, now=runtime.clock())  # an unreadable token is "unknown", with no warning
+    now = runtime.clock()
+    rows = profile_rows(config, runtime.vault, now=now)  # an unreadable token is "unknown", with no warning
     if args.output == "json":
-        say_block(json.dumps([row_json(row) for row in rows], indent=2) + "\n", out)  # ASCII-escaped JSON
+        say_block(json.dumps([row_json(row, now) for row in rows], indent=2) + "\n", out)  # ASCII-escaped JSON
     else:
         say_block(render_table(rows), out)
     return 0

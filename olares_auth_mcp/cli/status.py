@@ -66,12 +66,13 @@ def cmd_status(runtime: Runtime, argv: list[str], out: TextIO = sys.stdout, err:
         if current is None:
             raise NoProfile
         profile = current
-    row = profile_row(config, profile, runtime.vault, now=runtime.clock())
+    now = runtime.clock()
+    row = profile_row(config, profile, runtime.vault, now=now)
     if row.warning:
         say(row.warning, err)
     host = auth_host(runtime, profile)
     storage = _storage(runtime, profile)
-    expires = row.expires_in_seconds
+    expires = row.expires_in(now)
     if args.output == "json":
         data = {
             "name": row.name,

@@ -23,8 +23,7 @@ from olares_auth_mcp.auth.commands import import_command, installed_cli
 from olares_auth_mcp.auth.config import Profile
 from olares_auth_mcp.auth.errors import ManagedProfile, ProfileNotFound
 from olares_auth_mcp.auth.profiles import RemoveResult, profile_rows, remove_profile, use_profile
-from olares_auth_mcp.auth.readiness import ProfileListing, Readiness, gate, listing
-from olares_auth_mcp.auth.table import render_table
+from olares_auth_mcp.auth.readiness import ListingCache, ProfileListing, Readiness, gate, listing
 from olares_auth_mcp.login.confirm import Question
 from olares_auth_mcp.login.service import LoginService
 from olares_auth_mcp.tools._annotations import hints
@@ -53,16 +52,17 @@ default thread pool (local tools, the SDK's sync tools) always has room."""
 def rows_json(deps: Deps) -> list[dict[str, object]]:
     """The profile rows as JSON (the ``olares://profiles`` resource)."""
     config = deps.account.store.load()
-    rows = profile_rows(config, deps.vault, now=deps.clock())
-    return [ProfileRowModel.model_validate(row.shown()).model_dump(mode="json") for row in rows]
+    now = deps.clock()
+    rows = profile_rows(config, deps.vault, now=now)
+    return [ProfileRowModel.model_validate(row.shown(now)).model_dump(mode="json") for row in rows]
 
 
 def _listing_data(found: ProfileListing) -> dict[str, object]:
     """The listing as ``ProfileListResult``'s JSON, built directly: the SDK validates it against that model."""
     return {
-        "profiles": [row.shown() for row in found.rows],
+        "profiles": [row.shown(found.now) for row in found.rows],
         "current": found.current,
-        "table": render_table(found.rows),
+        "table": found.table,
         "token_backend": found.token_backend,
         "warnings": found.warnings,
         "hints": found.hints,
@@ -219,6 +219,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
     account = deps.account
     confirmations = Confirmations(deps, service)
     network = _Network()
+    rows = ListingCache()  # the last listing's rows and table, for a next one with nothing changed
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
     async def profile_list(
@@ -232,7 +233,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         """
 
         def call() -> dict[str, object]:
-            return _listing_data(listing(account, refresh_version=refresh_version))
+            return _listing_data(listing(account, refresh_version=refresh_version, cache=rows))
 
         def gated() -> CallToolResult:
             return guard.run_data("profile_list", {"refresh_version": refresh_version}, call)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from olares_auth_mcp.auth.status import Status, status_and_expiry, token_status
+from olares_auth_mcp.auth.status import Status, status_and_expiry, status_changes_at, token_status
 from olares_auth_mcp.auth.tokens import TokenRecord
 from tests.helpers import make_jwt
 
@@ -35,6 +35,32 @@ def test_status_ladder(record: TokenRecord | None, managed: bool, unreadable: bo
     assert status is expected
     access = record.access_token if record is not None and not unreadable else ""
     assert exp == {LIVE: NOW + 60, DEAD: NOW}.get(access)  # the exp whenever the token has one, any status
+
+
+@pytest.mark.parametrize(
+    ("record", "managed"),
+    [
+        (TokenRecord("a", access_token=LIVE), False),
+        (TokenRecord("a", access_token=LIVE), True),
+        (TokenRecord("a", access_token=LIVE, invalidated_at=5), False),
+        (TokenRecord("a", access_token="", managed=True), True),
+        (TokenRecord("a", access_token=make_jwt({})), False),
+        (TokenRecord("a", access_token="garbage"), False),
+        (None, False),
+    ],
+)
+def test_a_status_changes_with_the_clock_exactly_where_status_changes_at_says(
+    record: TokenRecord | None, managed: bool
+) -> None:
+    """What lets a listing keep its rows while the clock moves: between two instants the status is the same
+    unless ``status_changes_at`` lies after the earlier and at or before the later."""
+    instants = [NOW - 1, NOW + 59, NOW + 59.5, NOW + 60, NOW + 61, NOW + 10**6]
+    for low in instants:
+        for high in (t for t in instants if t >= low):
+            first, exp = status_and_expiry(record, managed=managed, now=low)
+            second, _ = status_and_expiry(record, managed=managed, now=high)
+            turn = status_changes_at(first, exp)
+            assert (first is not second) == (turn is not None and low < turn <= high), (low, high)
 
 
 def test_status_strings_are_olares_cli_literals() -> None:
