@@ -37,6 +37,16 @@ def test_clean_data_is_its_own_structured_content_and_its_compact_dump_the_text(
     assert json.loads(text) == data
 
 
+@pytest.mark.parametrize(
+    "text", ['q"uote', "back\\slash", "tab\tnl\ncr\r\x00\x1f\x7f", "\u2028\u2029", "bücher 🎉 \ud7ff", "</script>"]
+)
+def test_the_text_is_what_json_dumps_would_write(guard: Guard, text: str) -> None:
+    """Only quotes, backslashes and control characters are escaped: what the redaction pre-check relies on."""
+    data: dict[str, Any] = {"k": [text, {"n": -1.5, "t": text}]}
+    result = guard.run_data("profile_list", {}, lambda: data)
+    assert block_text(result.content[0]) == json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 @pytest.mark.parametrize("leak", [STORED, f"see {STORED} here", JWT, f"Bearer {JWT}"])
 def test_a_secret_anywhere_in_the_data_is_redacted_in_both_forms(guard: Guard, leak: str) -> None:
     data = {"rows": [{"name": "alice", "warning": leak}], "hints": [leak]}
