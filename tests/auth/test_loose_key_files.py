@@ -55,3 +55,25 @@ def test_a_file_another_user_owns_is_reported(stored: BlobVault, paths: Paths) -
 
 def test_backends_without_files_have_no_such_hint() -> None:
     assert loose_key_hints(memory_vault()) == []
+
+
+def test_a_loose_file_that_appears_moves_in_or_goes_away_is_seen_on_the_next_look(
+    stored: BlobVault, paths: Paths
+) -> None:
+    """The directory is scanned again only when its entries may have changed: each way they change is seen."""
+    assert loose_key_hints(stored) == []
+    stray = paths.keychain_dir / "stray_olares.com.enc"
+    stray.write_bytes(b"x")
+    stray.chmod(0o644)
+    assert [h.split(" is ")[0] for h in loose_key_hints(stored)] == [str(stray)]
+    moved = paths.keychain_dir / "moved_olares.com.enc"
+    os.rename(stray, moved)
+    assert [h.split(" is ")[0] for h in loose_key_hints(stored)] == [str(moved)]
+    outside = paths.home / "outside.enc"
+    outside.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(moved, outside)
+    assert loose_key_hints(stored) == []
+    os.rename(outside, moved)  # the same inode back under the same name
+    assert [h.split(" is ")[0] for h in loose_key_hints(stored)] == [str(moved)]
+    moved.unlink()
+    assert loose_key_hints(stored) == []

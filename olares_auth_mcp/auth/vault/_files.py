@@ -318,6 +318,7 @@ class EncryptedFileStore:
         self._cache: FileCache[bytes] = FileCache()  # file → its ciphertext
         self._plain: dict[str, tuple[bytes, bytes, bytes]] = {}  # account → (ciphertext, key, plaintext)
         self._files: dict[str, str] = {}
+        self._names: tuple[object, frozenset[str]] | None = None  # (directory's change witness, key material)
 
     @property
     def backend(self) -> str:
@@ -400,6 +401,21 @@ class EncryptedFileStore:
 
             shutil.rmtree(self.directory)
 
+    def _key_material(self, directory: str) -> frozenset[str] | None:
+        """The names of the key and token files in ``directory`` (None when it cannot be read), scanned again
+        only when its entries may have changed: any create, delete or rename in it moves its witness."""
+        witness = change_witness(directory)
+        kept = self._names
+        if kept is not None and witness is not None and kept[0] == witness:
+            return kept[1]
+        try:
+            with os.scandir(directory) as entries:
+                names = frozenset(e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES)
+        except OSError:
+            return None
+        self._names = None if witness is None else (witness, names)
+        return names
+
     def loose_files(self, accounts: Collection[str] | None = None) -> list[tuple[Path, str]]:
         """Ours: key material (``master.key``, ``master.key.file``, ``*.enc``) that group or others can
         access, or that another user owns, each with the reason. olares-cli reads such files anyway,
@@ -409,14 +425,13 @@ class EncryptedFileStore:
         profile: a few ``stat`` calls, not a scan of the directory).
         """
         directory = os.fspath(self.directory)
-        if accounts is None:
-            try:
-                with os.scandir(directory) as entries:
-                    names = {e.name for e in entries if e.name.endswith(".enc") or e.name in _KEY_FILES}
-            except OSError:
-                return []
-        else:
-            names = {*_KEY_FILES, *(safe_file_name(account) for account in accounts)}
+        names = (
+            self._key_material(directory)
+            if accounts is None
+            else frozenset({*_KEY_FILES, *(safe_file_name(account) for account in accounts)})
+        )
+        if names is None:
+            return []
         found = []
         me = os.geteuid()
         prefix = os.path.join(directory, "")
