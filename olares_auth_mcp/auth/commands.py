@@ -11,15 +11,33 @@ from __future__ import annotations
 
 import shlex
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
-__all__ = ["IMPORT_ENV", "OLARES_CLI", "OURS", "import_command", "installed_cli", "login_command"]
+__all__ = [
+    "IMPORT_ENV",
+    "OLARES_CLI",
+    "OURS",
+    "CliName",
+    "cli_name",
+    "import_command",
+    "installed_cli",
+    "login_command",
+]
 
 OLARES_CLI: Final = "olares-cli"
 OURS: Final = "olares-auth-mcp"
 IMPORT_ENV: Final = "OLARES_REFRESH_TOKEN"
 """The variable an import reads by default (``auth.boundary.DEFAULT_IMPORT_ENV``)."""
+
+
+CliName = str | Callable[[], str]
+"""The CLI a suggested command names: the name itself, or how to find it (``installed_cli``), asked only
+when a command is named. A gate that lets the agent proceed names none, and so searches ``PATH`` for nothing."""
+
+
+def cli_name(cli: CliName) -> str:
+    return cli if isinstance(cli, str) else cli()
 
 
 def installed_cli(env: Mapping[str, str]) -> str:

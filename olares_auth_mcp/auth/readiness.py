@@ -11,13 +11,14 @@ the server's word.
 from __future__ import annotations
 
 import bisect
+import functools
 import shlex
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from olares_auth_mcp.auth.catalogue import NO_ID, classify
-from olares_auth_mcp.auth.commands import OURS, installed_cli, login_command
+from olares_auth_mcp.auth.commands import OURS, CliName, cli_name, installed_cli, login_command
 from olares_auth_mcp.auth.config import Config
 from olares_auth_mcp.auth.errors import (
     AccessRejected,
@@ -94,8 +95,9 @@ class Readiness:
     hints: list[str] = field(default_factory=list)
 
 
-def _login(olares_id: str | None, cli: str) -> NextAction:
+def _login(olares_id: str | None, named: CliName) -> NextAction:
     """A login: ``start_login`` with an Olares ID the tool accepts, else what to ask the human."""
+    cli = cli_name(named)
     if not olares_id:
         return NextAction("start_login", {}, f"{cli} profile login --olares-id {NO_ID}", ask_human=ASK_FOR_ID)
     try:
@@ -194,7 +196,7 @@ NO_OLARES_ID = (
 )
 
 
-def _for_row(row: ProfileRow, cli: str, now: float) -> Readiness:
+def _for_row(row: ProfileRow, cli: CliName, now: float) -> Readiness:
     if row.olares_id == "":  # listed as unknown, like olares-cli; the fix is a login, not a retry
         return Readiness(
             "stop",
@@ -209,7 +211,7 @@ def _for_row(row: ProfileRow, cli: str, now: float) -> Readiness:
     if step == "login":
         action = _login(row.olares_id, cli)  # the profile's Olares ID, never its alias
     elif step == "list":
-        action = NextAction("profile_list", {}, f"{cli} profile list")
+        action = NextAction("profile_list", {}, f"{cli_name(cli)} profile list")
     return Readiness(
         decision,
         status=str(row.status),
@@ -221,10 +223,10 @@ def _for_row(row: ProfileRow, cli: str, now: float) -> Readiness:
     )
 
 
-def assess(config: Config, vault: TokenVault, *, target: str | None, now: float, cli: str = OURS) -> Readiness:
+def assess(config: Config, vault: TokenVault, *, target: str | None, now: float, cli: CliName = OURS) -> Readiness:
     """The local gate for ``target`` (a name or Olares ID) or, by default, the current profile.
 
-    ``cli`` is the program ``next_action.command`` names (``auth.commands.installed_cli``).
+    ``cli`` is the program ``next_action.command`` names, or how to find it (``auth.commands.installed_cli``).
     """
     if target is not None:
         profile = config.find_profile(target)
@@ -235,7 +237,7 @@ def assess(config: Config, vault: TokenVault, *, target: str | None, now: float,
                 reason=f"No profile is named {target!r}.",
                 next_action=_login(target if _agent_id(target) else None, cli)
                 if "@" in target
-                else NextAction("profile_list", {}, f"{cli} profile list"),
+                else NextAction("profile_list", {}, f"{cli_name(cli)} profile list"),
             )
     else:
         profile = config.current()
@@ -258,7 +260,7 @@ def _agent_id(raw: str) -> bool:
 
 
 def assess_live(
-    account: Account, local: Readiness, *, target: str | None, clock: Callable[[], float], cli: str = OURS
+    account: Account, local: Readiness, *, target: str | None, clock: Callable[[], float], cli: CliName = OURS
 ) -> Readiness:
     """``local`` checked against the server through the refreshing transport (one authenticated request).
 
@@ -288,14 +290,15 @@ def assess_live(
             f"Could not verify with the server ({classify(str(err)).entry.kind}): the grant is still valid. "
             "Retry later; do not log in again."
         )
-        again = NextAction("auth_readiness", {"profile": target, "live": True}, f"{cli} profile whoami --refresh")
+        command = f"{cli_name(cli)} profile whoami --refresh"
+        again = NextAction("auth_readiness", {"profile": target, "live": True}, command)
         return replace(server, decision="stop", reason=reason, next_action=again)
     reason = "The server accepted the credential (refreshed first if it had expired)."
     return replace(_reassess(account, server, target, clock, cli), reason=reason)
 
 
 def _reassess(
-    account: Account, server: Readiness, target: str | None, clock: Callable[[], float], cli: str
+    account: Account, server: Readiness, target: str | None, clock: Callable[[], float], cli: CliName
 ) -> Readiness:
     """The local view after a live call: status and expiry reflect a refresh that just happened."""
     fresh = assess(account.store.load(), account.vault, target=target, now=clock(), cli=cli)
@@ -310,9 +313,9 @@ def gate(account: Account, *, target: str | None = None, live: bool = False) -> 
     The local verdict (``assess``), the environment hints for that one profile (``environment_hints``:
     its own token file, not every profile's), and with ``live`` the server's word (``assess_live``, only
     when the local verdict is to proceed). ``next_action.command`` names the CLI installed on the
-    account's ``PATH``.
+    account's ``PATH``, looked up only when a command is named.
     """
-    cli = installed_cli(account.env)
+    cli = functools.cache(lambda: installed_cli(account.env))
     with stat_once():  # the profile's token file and the key file, stat-ed once for the verdict and the hints
         local = assess(account.store.snapshot(), account.vault, target=target, now=account.clock(), cli=cli)
         legacy = account.paths.legacy_tokens_file.exists()

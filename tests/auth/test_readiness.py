@@ -173,3 +173,39 @@ def test_the_gate_answers_whole_from_one_call(paths: Paths, store: ConfigStore, 
     assert answer.next_action is not None and answer.next_action.command.startswith(f"{OURS} ")
     assert len(answer.hints) == 1 and "tokens.json" in answer.hints[0]
     assert gate(account, live=True) == answer
+
+
+class ReadEnv(dict[str, str]):
+    """The server's environment, counting the reads of each name (a plain mapping: nothing of ours is patched)."""
+
+    def __init__(self, **values: str) -> None:
+        super().__init__(values)
+        self.reads: dict[str, int] = {}
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key, default)
+
+
+def test_the_gate_searches_path_only_when_its_answer_names_a_command(
+    tmp_path: Path, paths: Paths, store: ConfigStore, vault: BlobVault
+) -> None:
+    """Proceeding names no command, so the CLI is not looked up; a stop names the installed one, looked up once."""
+    from olares_auth_mcp.auth.account import Account
+    from olares_auth_mcp.auth.readiness import gate
+    from olares_auth_mcp.auth.wire import default_http_factory
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "olares-cli").write_text("#!/bin/sh\n")
+    (bin_dir / "olares-cli").chmod(0o755)
+    store.mutate(lambda c: [c.upsert(Profile(i)) for i in ("live@olares.com", "new@olares.com")])
+    vault.set(TokenRecord("live@olares.com", access_token=make_jwt({"exp": NOW + 60}), refresh_token="rt"))
+    env = ReadEnv(PATH=str(bin_dir))
+    account = Account(paths, vault, default_http_factory, lambda: NOW, env)
+    proceed = gate(account, target="live@olares.com")
+    assert (proceed.decision, proceed.next_action) == ("proceed", None)
+    assert env.reads.get("PATH", 0) == 0
+    stop = gate(account, target="new@olares.com")
+    assert stop.next_action is not None and stop.next_action.command.startswith(f"{OLARES_CLI} profile login ")
+    assert env.reads["PATH"] == 1
