@@ -358,8 +358,8 @@ class ListingCache:
     record object while its token file is unchanged: every layer below reads a file again when its identity
     moves, ctime included) and the clock. So for an equal config and the identical answers, the rows and
     their table are the last listing's, unless the clock has passed a token's expiry since (in either
-    direction): then they are made again. Rows hold the absolute expiry, so seconds
-    to expiry are always counted from the listing's own ``now``. One cache per server; it holds one listing.
+    direction): then they are made again. Rows hold the absolute expiry, so seconds to expiry are always
+    counted from the listing's own ``now``. One cache per server; it holds one listing.
     """
 
     def __init__(self) -> None:

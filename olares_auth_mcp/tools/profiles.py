@@ -219,7 +219,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
     account = deps.account
     confirmations = Confirmations(deps, service)
     network = _Network()
-    rows = ListingCache()  # the last listing's rows and table, for a next one with nothing changed
+    listings = ListingCache()  # the last listing's rows and table, for a next one with nothing changed
 
     @mcp.tool(annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True))
     async def profile_list(
@@ -233,7 +233,7 @@ def register_profile_tools(mcp: MCPServer, guard: Guard, deps: Deps, service: Lo
         """
 
         def call() -> dict[str, object]:
-            return _listing_data(listing(account, refresh_version=refresh_version, cache=rows))
+            return _listing_data(listing(account, refresh_version=refresh_version, cache=listings))
 
         def gated() -> CallToolResult:
             return guard.run_data("profile_list", {"refresh_version": refresh_version}, call)
