@@ -402,11 +402,7 @@ def listing(account: Account, *, refresh_version: bool = False, cache: ListingCa
     now = account.clock()
     with stat_once():  # each token file stat-ed once for its row and its permissions, the key file once
         found = account.vault.get_many([profile.olares_id for profile in config.profiles])
-        if cache is None:
-            rows = rows_from(config, found, now=now)
-            table = render_table(rows)
-        else:
-            rows, table = cache.rows_and_table(config, found, now)
+        rows, table = (ListingCache() if cache is None else cache).rows_and_table(config, found, now)
         warnings.extend(row.warning for row in rows if row.warning)
         legacy = account.paths.legacy_tokens_file.exists()
         hints = sorted(environment_hints({str(row.status) for row in rows}, account.vault, legacy))
