@@ -88,14 +88,8 @@ def lookup_record(vault: TokenVault, olares_id: str) -> tuple[TokenRecord | None
     No Olares ID (a profile written without one) is olares-cli's ``olaresID is required``: unreadable,
     and the vault is never asked.
     """
-    if olares_id == "":
-        return None, VaultError("olaresID is required")
-    try:
-        return vault.get(olares_id), None
-    except TokenNotFound:
-        return None, None
-    except VaultError as err:
-        return None, err
+    (found,) = vault.get_many([olares_id])  # ``get_many`` answers "" with that error, without asking the store
+    return (None, found) if isinstance(found, VaultError) else (found, None)
 
 
 class ProfileRow(NamedTuple):
@@ -182,8 +176,8 @@ def _row(profile: Profile, current: Profile | None, found: Found, now: float) ->
 
 def profile_row(config: Config, profile: Profile, vault: TokenVault, *, now: float) -> ProfileRow:
     """One row of ``profile list``, reading only that profile's token."""
-    record, error = lookup_record(vault, profile.olares_id)
-    return _row(profile, config.current(), error or record, now)
+    (found,) = vault.get_many([profile.olares_id])
+    return _row(profile, config.current(), found, now)
 
 
 def profile_rows(config: Config, vault: TokenVault, *, now: float) -> list[ProfileRow]:
