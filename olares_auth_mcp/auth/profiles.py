@@ -29,7 +29,7 @@ from olares_auth_mcp.auth.errors import (
 from olares_auth_mcp.auth.jwt import expires_at
 from olares_auth_mcp.auth.status import Status, status_and_expiry
 from olares_auth_mcp.auth.tokens import Grant, TokenRecord
-from olares_auth_mcp.auth.vault import TokenVault
+from olares_auth_mcp.auth.vault import Found, TokenVault
 
 KNOWN_ROLES: Final = ("owner", "admin", "normal")
 MAX_VERSION_LENGTH: Final = 32
@@ -61,7 +61,6 @@ def cacheable_version(version: str) -> bool:
 __all__ = [
     "KNOWN_ROLES",
     "MAX_VERSION_LENGTH",
-    "Found",
     "PersistResult",
     "ProfileFlags",
     "ProfileRow",
@@ -148,10 +147,6 @@ def _is_current(profile: Profile, current: Profile | None) -> bool:
 @functools.lru_cache(maxsize=64)
 def _shown_version(version: str) -> str:
     return version if cacheable_version(version) else "-"
-
-
-Found = TokenRecord | VaultError | None
-"""The vault's answer for one profile (``TokenVault.get_many``): its record, the error reading it, or none."""
 
 
 def _row(profile: Profile, current: Profile | None, found: Found, now: float) -> ProfileRow:

@@ -31,10 +31,10 @@ from olares_auth_mcp.auth.errors import (
     VaultError,
 )
 from olares_auth_mcp.auth.olares_id import OlaresID
-from olares_auth_mcp.auth.profiles import Found, ProfileRow, profile_row, rows_from
+from olares_auth_mcp.auth.profiles import ProfileRow, profile_row, rows_from
 from olares_auth_mcp.auth.status import Status, status_changes_at
 from olares_auth_mcp.auth.table import render_table
-from olares_auth_mcp.auth.vault import EncryptedFileStore, TokenVault
+from olares_auth_mcp.auth.vault import EncryptedFileStore, Found, TokenVault
 from olares_auth_mcp.auth.vault._files import stat_once
 
 if TYPE_CHECKING:

@@ -76,6 +76,7 @@ def test_vault_surface() -> None:
             "BlobStore",
             "BlobVault",
             "EncryptedFileStore",
+            "Found",
             "MacKeychainKey",
             "MemoryStore",
             "RawKeyFile",

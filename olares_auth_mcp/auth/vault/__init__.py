@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from olares_auth_mcp.auth.paths import Paths
-from olares_auth_mcp.auth.vault._base import BlobStore, BlobVault, TokenVault
+from olares_auth_mcp.auth.vault._base import BlobStore, BlobVault, Found, TokenVault
 from olares_auth_mcp.auth.vault._files import EncryptedFileStore, RawKeyFile, safe_file_name
 from olares_auth_mcp.auth.vault._keychain import MacKeychainKey
 from olares_auth_mcp.auth.vault._memory import MemoryStore
@@ -21,6 +21,7 @@ __all__ = [
     "BlobStore",
     "BlobVault",
     "EncryptedFileStore",
+    "Found",
     "MacKeychainKey",
     "MemoryStore",
     "RawKeyFile",

@@ -18,7 +18,11 @@ from typing import Protocol, runtime_checkable
 from olares_auth_mcp.auth.errors import ForeignRecord, TokenNotFound, VaultError
 from olares_auth_mcp.auth.tokens import TokenRecord
 
-__all__ = ["BlobStore", "BlobVault", "TokenVault"]
+__all__ = ["BlobStore", "BlobVault", "Found", "TokenVault"]
+
+
+Found = TokenRecord | VaultError | None
+"""A vault's answer for one Olares ID (``TokenVault.get_many``): its record, the error reading it, or none."""
 
 
 @runtime_checkable
@@ -34,7 +38,7 @@ class TokenVault(Protocol):
         """Raises ``TokenNotFound`` when absent and ``VaultError`` when unreadable."""
         ...
 
-    def get_many(self, olares_ids: Sequence[str]) -> list[TokenRecord | VaultError | None]:
+    def get_many(self, olares_ids: Sequence[str]) -> list[Found]:
         """``get`` for each ID in order: its record, None when absent, or the ``VaultError`` ``get`` raises.
 
         One pass for a listing (the key is loaded once, and nothing is read again that did not change).
@@ -95,8 +99,8 @@ class BlobVault:
             raise found
         return found
 
-    def get_many(self, olares_ids: Sequence[str]) -> list[TokenRecord | VaultError | None]:
-        found: list[TokenRecord | VaultError | None] = []
+    def get_many(self, olares_ids: Sequence[str]) -> list[Found]:
+        found: list[Found] = []
         wanted = [olares_id for olares_id in olares_ids if olares_id != ""]
         blobs = iter(self.store.get_blobs(wanted))
         for olares_id in olares_ids:
