@@ -161,6 +161,10 @@ class FileCache(Generic[T]):
         except FileNotFoundError:
             self._entries.pop(path, None)
             return None
+        return self._seen(path, st, decode)
+
+    def _seen(self, path: str, st: os.stat_result, decode: Callable[[bytes], T]) -> T | None:
+        """``get`` once ``path`` was ``stat``-ed (``st``): the kept value when that identity is cached, else a read."""
         entry = self._entries.get(path)
         if entry is not None and entry.identity == file_identity(st):
             if not entry.racy:
@@ -199,7 +203,7 @@ class FileCache(Generic[T]):
                 out.append(entry.value)
                 continue
             try:
-                out.append(self.get(path, decode))
+                out.append(self._seen(path, st, decode))  # not ``get``: that would stat the file again
             except OSError as err:
                 out.append(err)
         return out
